@@ -1,0 +1,1 @@
+"""Thin edges: API Gateway proxy events, the local connexion app, the CLI."""

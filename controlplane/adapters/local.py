@@ -1,0 +1,323 @@
+"""The local control plane: connexion serving `openapi.yaml`, plus the embedded Cognito stand-in.
+
+connexion routes requests by the contract's paths and resolves each `operationId` to the same
+operation the Lambdas run (a missing one fails at start-up) and serves Swagger UI at `/ui/`.
+Its own security and validation middlewares are left out on purpose: the stand-in authorizer
+(`identity/authorizer.py`) plays API Gateway's Cognito authorizer, and the shared dispatcher
+validates with the generated models, exactly as on AWS.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+import anyio
+from connexion import AsyncApp, request
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.resolver import Resolver
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from controlplane.api.contract import CONTRACT_PATH, Contract, load_contract
+from controlplane.api.dispatch import ApiRequest, ApiResponse, Dispatcher, problem_response
+from controlplane.api.operations import bind
+from controlplane.errors import (
+    DomainError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+)
+from controlplane.identity.authorizer import Authorizer
+from controlplane.identity.local import LocalIdentityProvider
+from controlplane.identity.tokens import TokenIssuer, TokenVerifier, load_or_create_signing_key
+from controlplane.services import Services, build_services
+from controlplane.settings import ADMIN_SCOPE, Settings
+
+log = logging.getLogger("controlplane.local")
+
+ADMIN_CLIENT_FILE = "admin-client.json"
+SIGNING_KEY_FILE = "signing-key.pem"
+
+
+@dataclass(frozen=True)
+class AdminClient:
+    client_id: str
+    client_secret: str
+    token_endpoint: str
+    scope: str
+    created: bool
+
+
+@dataclass
+class LocalControlPlane:
+    settings: Settings
+    services: Services
+    identity: LocalIdentityProvider
+    issuer: TokenIssuer
+    verifier: TokenVerifier
+    admin: AdminClient
+    contract: Contract
+
+
+def open_control_plane(settings: Settings, services: Services | None = None) -> LocalControlPlane:
+    """Open (on first start: create) the data dir, store, signing key and admin client."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    services = services or build_services(settings)
+    identity = services.identity
+    if not isinstance(identity, LocalIdentityProvider):
+        raise ValueError(
+            "the local server embeds its own identity provider (GATEWAY_IDENTITY=local)"
+        )
+    key = load_or_create_signing_key(settings.data_dir / SIGNING_KEY_FILE)
+    issuer = TokenIssuer(key, settings.issuer, settings.token_ttl_seconds, services.clock)
+    verifier = TokenVerifier(issuer.jwks(), settings.issuer, services.clock, identity.is_active)
+    return LocalControlPlane(
+        settings=settings,
+        services=services,
+        identity=identity,
+        issuer=issuer,
+        verifier=verifier,
+        admin=ensure_admin_client(settings, identity),
+        contract=load_contract(),
+    )
+
+
+def ensure_admin_client(settings: Settings, identity: LocalIdentityProvider) -> AdminClient:
+    """The admin client of `admin-client.json` if it still authenticates, else a new one."""
+    path = settings.data_dir / ADMIN_CLIENT_FILE
+    if path.exists():
+        saved = json.loads(path.read_text())
+        try:
+            identity.authenticate(saved["client_id"], saved["client_secret"])
+        except (DomainError, KeyError):
+            log.warning("%s names a client the store does not know; creating a new one", path)
+        else:
+            return AdminClient(
+                saved["client_id"],
+                saved["client_secret"],
+                settings.token_endpoint,
+                ADMIN_SCOPE,
+                created=False,
+            )
+    issued = identity.create_client("gateway-admin", [ADMIN_SCOPE])
+    document = {
+        "client_id": issued.client_id,
+        "client_secret": issued.client_secret,
+        "token_endpoint": settings.token_endpoint,
+        "scope": ADMIN_SCOPE,
+    }
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
+    os.replace(tmp, path)
+    return AdminClient(
+        issued.client_id, issued.client_secret, settings.token_endpoint, ADMIN_SCOPE, created=True
+    )
+
+
+# The OAuth2 token endpoint (RFC 6749 §4.4, client credentials) ---------------------------------
+
+
+def _oauth_error(
+    error: str, description: str, status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": error, "error_description": description},
+        status_code=status,
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache", **(headers or {})},
+    )
+
+
+def _basic_credentials(header: str | None) -> tuple[str, str] | None:
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return ("", "")
+    client_id, _, client_secret = decoded.partition(":")
+    return unquote(client_id), unquote(client_secret)
+
+
+def token_endpoint(plane: LocalControlPlane) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    async def token(req: Request) -> Response:
+        media_type = req.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/x-www-form-urlencoded":
+            return _oauth_error(
+                "invalid_request", "send application/x-www-form-urlencoded parameters", 400
+            )
+        raw = await req.body()
+        try:
+            form = parse_qs(raw.decode(), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            return _oauth_error("invalid_request", "the body is not UTF-8", 400)
+        if any(len(values) > 1 for values in form.values()):
+            return _oauth_error("invalid_request", "a parameter is repeated", 400)
+        params = {k: v[0] for k, v in form.items()}
+        basic = _basic_credentials(req.headers.get("authorization"))
+        if basic and "client_secret" in params:
+            return _oauth_error("invalid_request", "use one client authentication method", 400)
+        grant_type = params.get("grant_type")
+        if not grant_type:
+            return _oauth_error("invalid_request", "grant_type is required", 400)
+        if grant_type != "client_credentials":
+            return _oauth_error(
+                "unsupported_grant_type", "only client_credentials is supported", 400
+            )
+        client_id, client_secret = basic or (
+            params.get("client_id", ""),
+            params.get("client_secret", ""),
+        )
+        challenge = {"WWW-Authenticate": 'Basic realm="token"'} if basic else {}
+        try:
+            allowed = await anyio.to_thread.run_sync(
+                plane.identity.authenticate, client_id, client_secret
+            )
+        except Unauthorized:
+            return _oauth_error("invalid_client", "client authentication failed", 401, challenge)
+        requested = params.get("scope", "").split()
+        if requested and not set(requested) <= set(allowed):
+            return _oauth_error("invalid_scope", "the client may not request that scope", 400)
+        scopes = requested or list(allowed)
+        return JSONResponse(
+            {
+                "access_token": plane.issuer.mint(client_id, scopes),
+                "token_type": "Bearer",
+                "expires_in": plane.settings.token_ttl_seconds,
+            },
+            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+        )
+
+    return token
+
+
+# Operations -----------------------------------------------------------------------------------
+
+
+def _starlette(response: ApiResponse) -> Response:
+    return Response(content=response.body, status_code=response.status, headers=response.headers)
+
+
+class DispatchingResolver(Resolver):  # type: ignore[misc]
+    """Resolves each operationId of the contract to an endpoint that runs the shared operation."""
+
+    def __init__(self, plane: LocalControlPlane, dispatcher: Dispatcher) -> None:
+        super().__init__()
+        self.plane = plane
+        self.dispatcher = dispatcher
+        self.authorizer = Authorizer(plane.verifier)
+
+    def resolve_function_from_operation_id(self, operation_id: str) -> Any:
+        if operation_id not in self.dispatcher.operations:
+            raise RuntimeError(f"operation {operation_id} has no implementation")
+        info = self.plane.contract.operations[operation_id]
+        max_body = self.plane.settings.max_body_bytes
+
+        async def endpoint() -> Response:
+            req = request
+            request_id = req.headers.get("x-request-id") or str(uuid.uuid4())
+            path = req.url.path
+            try:
+                principal = self.authorizer.authorize(req.headers.get("authorization"), info)
+                length = req.headers.get("content-length")
+                if length and length.isdigit() and int(length) > max_body:
+                    raise PayloadTooLarge(detail=f"the body is larger than {max_body} bytes")
+                body = await req.body()
+            except DomainError as error:
+                return _starlette(problem_response(error, instance=path, request_id=request_id))
+            api_request = ApiRequest(
+                operation_id=operation_id,
+                path=path,
+                principal=principal,
+                request_id=request_id,
+                path_params={k: str(v) for k, v in req.path_params.items()},
+                query=dict(req.query_params.items()),
+                headers={k.lower(): v for k, v in req.headers.items()},
+                body=body if body else None,
+            )
+            response = await anyio.to_thread.run_sync(self.dispatcher.handle, api_request)
+            return _starlette(response)
+
+        endpoint.__name__ = operation_id
+        return endpoint
+
+
+def _error_handler(error_type: type[DomainError], detail: str) -> Any:
+    async def handle(req: Any, exc: Exception) -> Response:
+        error = error_type(detail=detail)
+        headers = {k.lower(): str(v) for k, v in (getattr(exc, "headers", None) or {}).items()}
+        if "allow" in headers:
+            error.headers["Allow"] = headers["allow"]
+        return _starlette(problem_response(error, instance=req.url.path))
+
+    return handle
+
+
+def create_app(plane: LocalControlPlane) -> AsyncApp:
+    """The ASGI app of the local control plane."""
+    dispatcher = Dispatcher(plane.contract, bind(plane.contract), plane.services)
+    app = AsyncApp(
+        __name__,
+        specification_dir=str(CONTRACT_PATH.parent),
+        middlewares=[
+            ServerErrorMiddleware,
+            ExceptionMiddleware,
+            SwaggerUIMiddleware,
+            RoutingMiddleware,
+            LifespanMiddleware,
+            ContextMiddleware,
+        ],
+    )
+    app.add_api(
+        CONTRACT_PATH.name,
+        resolver=DispatchingResolver(plane, dispatcher),
+    )
+    app.add_url_rule("/oauth2/token", "token", token_endpoint(plane), methods=["POST"])
+
+    async def jwks(_req: Request) -> Response:
+        return JSONResponse(plane.issuer.jwks(), headers={"Cache-Control": "max-age=300"})
+
+    async def openid_configuration(_req: Request) -> Response:
+        issuer = plane.settings.issuer
+        return JSONResponse(
+            {
+                "issuer": issuer,
+                "token_endpoint": plane.settings.token_endpoint,
+                "jwks_uri": f"{issuer}/.well-known/jwks.json",
+                "grant_types_supported": ["client_credentials"],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_basic",
+                    "client_secret_post",
+                ],
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }
+        )
+
+    async def health(_req: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    app.add_url_rule("/.well-known/jwks.json", "jwks", jwks, methods=["GET"])
+    app.add_url_rule(
+        "/.well-known/openid-configuration", "openid", openid_configuration, methods=["GET"]
+    )
+    app.add_url_rule("/healthz", "health", health, methods=["GET"])
+    app.add_error_handler(404, _error_handler(NotFound, "No such resource."))
+    app.add_error_handler(405, _error_handler(MethodNotAllowed, "This method is not allowed here."))
+    return app

@@ -1,0 +1,1 @@
+"""The contract-driven operation layer shared by the Lambda and local adapters."""

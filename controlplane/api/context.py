@@ -1,0 +1,50 @@
+"""The context an operation runs in: who calls, with which services, for which request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from controlplane.errors import PreconditionFailed
+from controlplane.identity.principal import Principal
+from controlplane.store.port import Condition, MustExist, VersionIs
+
+if TYPE_CHECKING:
+    from controlplane.services import Services
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    principal: Principal
+    services: Services
+    request_id: str
+    path: str
+    if_match: str | None = None
+
+    def version_condition(self) -> Condition:
+        """The store condition that `If-Match` asks for (None when the header is absent)."""
+        if self.if_match is None:
+            return None
+        if self.if_match.strip() == "*":
+            return MustExist()
+        return VersionIs(parse_etag(self.if_match))
+
+    def check_version(self, current: int) -> None:
+        """Fail with 412 when `If-Match` names another version than `current`."""
+        condition = self.version_condition()
+        if isinstance(condition, VersionIs) and condition.version != current:
+            raise PreconditionFailed(
+                detail=f"the resource is at version {format_etag(current)}, not {self.if_match}"
+            )
+
+
+def format_etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_etag(value: str) -> int:
+    """The version an `If-Match` value names; one that names none can never match (412)."""
+    text = value.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"' and text[1:-1].isdigit():
+        return int(text[1:-1])
+    raise PreconditionFailed(detail=f"If-Match {value!r} matches no version of the resource")

@@ -1,0 +1,261 @@
+"""The one path from a neutral HTTP request to an operation and back.
+
+Both edges (API Gateway proxy events on Lambda, connexion locally) build an `ApiRequest` after the
+gateway has authenticated the caller, and send the `ApiResponse` back. Here, and only here:
+parameters and bodies are validated with the generated models (400 with the failing fields),
+`Idempotency-Key` replays are handled, domain errors become problem+json, and anything unexpected
+becomes a 500 that leaks nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from controlplane.api.context import RequestContext, format_etag
+from controlplane.api.contract import Contract, OperationInfo
+from controlplane.api.operations import Operation, Reply, call
+from controlplane.errors import (
+    PROBLEM_CONTENT_TYPE,
+    BadRequest,
+    DomainError,
+    FieldProblem,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    internal_error,
+    to_problem,
+)
+from controlplane.identity.principal import Principal
+from controlplane.serialization import to_json_bytes
+from controlplane.services import Services
+from controlplane.store.repositories import IdempotencyRecord
+
+log = logging.getLogger("controlplane.api")
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    operation_id: str
+    path: str
+    principal: Principal
+    request_id: str
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Header names in lower case."""
+    body: bytes | None = None
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes | None
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class Dispatcher:
+    def __init__(
+        self, contract: Contract, operations: Mapping[str, Operation], services: Services
+    ) -> None:
+        self.contract = contract
+        self.operations = operations
+        self.services = services
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        try:
+            return self._handle(request)
+        except DomainError as error:
+            return problem_response(error, instance=request.path, request_id=request.request_id)
+        except Exception:
+            log.exception("unexpected error in %s", request.operation_id)
+            return problem_response(
+                internal_error(), instance=request.path, request_id=request.request_id
+            )
+
+    def _handle(self, request: ApiRequest) -> ApiResponse:
+        info = self.contract.operations[request.operation_id]
+        op = self.operations[request.operation_id]
+        _check_headers(info, request.headers)
+        params = _parse_params(op, request)
+        body, canonical_body = self._parse_body(op, request)
+        ctx = RequestContext(
+            principal=request.principal,
+            services=self.services,
+            request_id=request.request_id,
+            path=request.path,
+            if_match=request.headers.get("if-match"),
+        )
+        key = request.headers.get("idempotency-key")
+        if key is None or info.header("Idempotency-Key") is None:
+            return _response(call(op, ctx, params, body))
+        return self._idempotent(op, ctx, params, body, key, canonical_body)
+
+    def _parse_body(self, op: Operation, request: ApiRequest) -> tuple[BaseModel | None, bytes]:
+        if op.body_model is None:
+            return None, b""
+        raw = request.body or b""
+        if len(raw) > self.services.settings.max_body_bytes:
+            raise PayloadTooLarge(
+                detail=f"the body is larger than {self.services.settings.max_body_bytes} bytes"
+            )
+        content_type = request.headers.get("content-type", "application/json")
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        if media_type != "application/json" and not media_type.endswith("+json"):
+            raise UnsupportedMediaType(detail=f"send application/json, not {media_type}")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadRequest(detail=f"the body is not UTF-8 (byte {exc.start})") from exc
+        if not text.strip():
+            raise BadRequest(
+                detail="a JSON body is required", errors=[FieldProblem("body", "is required")]
+            )
+        try:
+            decoded = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise BadRequest(
+                detail=f"the body is not valid JSON: {exc.msg} (line {exc.lineno}, column "
+                f"{exc.colno})",
+                errors=[FieldProblem("body", "is not valid JSON")],
+            ) from exc
+        if not isinstance(decoded, dict):
+            raise BadRequest(
+                detail="the body must be a JSON object",
+                errors=[FieldProblem("body", "must be a JSON object")],
+            )
+        try:
+            # Strict: JSON types as the contract says (no "5" for 5, no 1 for true).
+            model = op.body_model.model_validate_json(text, strict=True)
+        except ValidationError as exc:
+            raise validation_error(exc, location=None) from exc
+        if request.operation_id.startswith("update") and not model.model_fields_set:
+            raise BadRequest(
+                detail="name at least one field to change",
+                errors=[FieldProblem("body", "must have at least 1 property")],
+            )
+        canonical = json.dumps(decoded, sort_keys=True, separators=(",", ":")).encode()
+        return model, canonical
+
+    def _idempotent(
+        self,
+        op: Operation,
+        ctx: RequestContext,
+        params: BaseModel | None,
+        body: BaseModel | None,
+        key: str,
+        canonical_body: bytes,
+    ) -> ApiResponse:
+        fingerprint = hashlib.sha256(
+            op.operation_id.encode() + b"\0" + ctx.path.encode() + b"\0" + canonical_body
+        ).hexdigest()
+        records = self.services.idempotency
+        replay = records.begin(ctx.principal.client_id, key, fingerprint)
+        if replay is not None:
+            return ApiResponse(
+                status=replay.status,
+                headers={**replay.headers, "Idempotency-Replayed": "true"},
+                body=replay.body.encode() if replay.body is not None else None,
+            )
+        try:
+            response = _response(call(op, ctx, params, body))
+        except BaseException:
+            records.abandon(ctx.principal.client_id, key)
+            raise
+        records.complete(
+            ctx.principal.client_id,
+            key,
+            IdempotencyRecord(
+                fingerprint=fingerprint,
+                status=response.status,
+                headers=response.headers,
+                body=response.body.decode() if response.body is not None else None,
+            ),
+        )
+        return response
+
+
+def _check_headers(info: OperationInfo, headers: Mapping[str, str]) -> None:
+    problems = []
+    for rule in info.headers:
+        value = headers.get(rule.name.lower())
+        if value is not None and (message := rule.problem(value)):
+            problems.append(FieldProblem(rule.name, message))
+    if problems:
+        raise BadRequest(detail=_summary(problems), errors=problems)
+
+
+def _parse_params(op: Operation, request: ApiRequest) -> BaseModel | None:
+    if op.params_model is None:
+        return None
+    values: dict[str, Any] = {}
+    fields = op.params_model.model_fields
+    for source in (request.query, request.path_params):
+        for name, value in source.items():
+            if name in fields:
+                values[name] = value
+    try:
+        return op.params_model.model_validate(values)
+    except ValidationError as exc:
+        raise validation_error(exc, location="parameter") from exc
+
+
+def validation_error(exc: ValidationError, *, location: str | None) -> BadRequest:
+    """A pydantic error as a 400 naming each failing field the way the client wrote it."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        path = _field_path(error["loc"]) or "body"
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "is not a known field"
+        elif error["type"] == "missing":
+            message = "is required"
+        problems.append(FieldProblem(path, message))
+    return BadRequest(detail=_summary(problems, location), errors=problems)
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _summary(problems: list[FieldProblem], location: str | None = None) -> str:
+    noun = location or "field"
+    count = len(problems)
+    first = problems[0]
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    return f"{count} invalid {noun}{'s' if count > 1 else ''}: {first.field} {first.message}{more}"
+
+
+def _response(reply: Reply) -> ApiResponse:
+    headers = dict(reply.headers)
+    if reply.etag is not None:
+        headers["ETag"] = format_etag(reply.etag)
+    if reply.location is not None:
+        headers["Location"] = reply.location
+    if reply.body is None:
+        return ApiResponse(status=reply.status, headers=headers, body=None)
+    headers["Content-Type"] = "application/json"
+    return ApiResponse(status=reply.status, headers=headers, body=to_json_bytes(reply.body))
+
+
+def problem_response(
+    error: DomainError, *, instance: str, request_id: str | None = None
+) -> ApiResponse:
+    """The one mapping of a domain error to an HTTP answer."""
+    headers = {"Content-Type": PROBLEM_CONTENT_TYPE, **error.headers}
+    body = to_problem(error, instance=instance, request_id=request_id)
+    return ApiResponse(status=error.status, headers=headers, body=to_json_bytes(body))

@@ -1,0 +1,85 @@
+"""What every CRUD operation does the same way: merge updates, guard versions, audit, commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from controlplane.api.context import RequestContext
+from controlplane.errors import Conflict, DomainError, PreconditionFailed
+from controlplane.store.port import Put, VersionIs, Write
+from controlplane.store.repositories import Collection, Guarded, Versioned, commit
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def merged(current: M, changes: BaseModel, **fields: Any) -> M:
+    """`current` with the fields `changes` names (PUT semantics here) and `fields` applied."""
+    data = current.model_dump()
+    data.update(changes.model_dump(exclude_unset=True))
+    data.update(fields)
+    return type(current).model_validate(data)
+
+
+def audit(
+    ctx: RequestContext, action: str, before: BaseModel | None, after: BaseModel | None
+) -> Put:
+    return ctx.services.audit.record(
+        actor=ctx.principal.client_id,
+        action=action,
+        resource=ctx.path,
+        request_id=ctx.request_id,
+        before=before,
+        after=after,
+    )
+
+
+def changed_concurrently(ctx: RequestContext) -> DomainError:
+    """What a lost race on the resource's version answers."""
+    if ctx.if_match is not None:
+        return PreconditionFailed(detail="the resource changed since the ETag in If-Match")
+    return Conflict(detail="the resource changed at the same time as this request; retry")
+
+
+def save_replacement(
+    ctx: RequestContext,
+    collection: Collection[M],
+    key: str,
+    current: Versioned[M],
+    new: M,
+    *,
+    action: str,
+    also: Sequence[Guarded | Write] = (),
+) -> int:
+    """Replace `current` by `new` if nobody changed it meanwhile; answer the new version."""
+    ctx.check_version(current.version)
+    put = collection.put(key, new, VersionIs(current.version))
+    commit(
+        ctx.services.store,
+        [Guarded(put, changed_concurrently(ctx)), *also, audit(ctx, action, current.value, new)],
+    )
+    return current.version + 1
+
+
+def delete_versioned(
+    ctx: RequestContext,
+    collection: Collection[M],
+    key: str,
+    current: Versioned[M],
+    *,
+    action: str,
+    also: Sequence[Guarded | Write] = (),
+) -> None:
+    """Delete `current` if nobody changed it meanwhile."""
+    ctx.check_version(current.version)
+    delete = collection.delete(key, VersionIs(current.version))
+    commit(
+        ctx.services.store,
+        [
+            Guarded(delete, changed_concurrently(ctx)),
+            *also,
+            audit(ctx, action, current.value, None),
+        ],
+    )

@@ -1,0 +1,82 @@
+"""Settings, read once from the environment (with defaults that work locally) and passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+ADMIN_SCOPE = "https://gateway.internal/admin"
+INVOKE_SCOPE = "https://gateway.internal/invoke"
+RESOURCE_SERVER = "https://gateway.internal"
+
+StoreKind = Literal["sqlite", "dynamodb"]
+IdentityKind = Literal["local", "cognito"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Build with `Settings.from_env()`; override with `with_()`."""
+
+    data_dir: Path = Path(".gateway")
+    store: StoreKind = "sqlite"
+    identity: IdentityKind = "local"
+    # DynamoDB
+    table_name: str = "gateway-control-plane"
+    table_prefix: str = ""
+    dynamodb_endpoint_url: str | None = None
+    aws_region: str = "us-east-1"
+    create_table: bool = False
+    # Identity
+    issuer: str = "http://127.0.0.1:8080"
+    token_endpoint: str = "http://127.0.0.1:8080/oauth2/token"  # noqa: S105 - a URL
+    token_ttl_seconds: int = 3600
+    cognito_user_pool_id: str | None = None
+    # HTTP
+    max_body_bytes: int = 64 * 1024
+    idempotency_ttl_seconds: int = 24 * 3600
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "control-plane.sqlite3"
+
+    @property
+    def full_table_name(self) -> str:
+        return f"{self.table_prefix}{self.table_name}"
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Settings from `GATEWAY_*` variables (and `AWS_REGION`)."""
+        env = os.environ if env is None else env
+        defaults = cls()
+
+        def get(name: str, default: str) -> str:
+            return env.get(f"GATEWAY_{name}", default)
+
+        store = get("STORE", defaults.store)
+        identity = get("IDENTITY", defaults.identity)
+        if store not in ("sqlite", "dynamodb"):
+            raise ValueError(f"GATEWAY_STORE must be sqlite or dynamodb, not {store!r}")
+        if identity not in ("local", "cognito"):
+            raise ValueError(f"GATEWAY_IDENTITY must be local or cognito, not {identity!r}")
+        return cls(
+            data_dir=Path(get("DATA_DIR", str(defaults.data_dir))),
+            store=store,  # type: ignore[arg-type]
+            identity=identity,  # type: ignore[arg-type]
+            table_name=get("TABLE_NAME", defaults.table_name),
+            table_prefix=get("TABLE_PREFIX", defaults.table_prefix),
+            dynamodb_endpoint_url=env.get("GATEWAY_DYNAMODB_ENDPOINT_URL") or None,
+            aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", defaults.aws_region)),
+            create_table=get("CREATE_TABLE", "false").lower() in ("1", "true", "yes"),
+            issuer=get("ISSUER", defaults.issuer),
+            token_endpoint=get("TOKEN_ENDPOINT", defaults.token_endpoint),
+            token_ttl_seconds=int(get("TOKEN_TTL_SECONDS", str(defaults.token_ttl_seconds))),
+            cognito_user_pool_id=env.get("GATEWAY_COGNITO_USER_POOL_ID") or None,
+            max_body_bytes=int(get("MAX_BODY_BYTES", str(defaults.max_body_bytes))),
+        )

@@ -1,0 +1,1 @@
+"""The store port, its two adapters and the repositories on top of it."""

@@ -1,0 +1,138 @@
+"""content_scanner: guardrail policies for prompts and completions (`/scanner`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from controlplane.adapters.apigw import handle_event
+from controlplane.api.context import RequestContext
+from controlplane.api.operations import Reply, operation
+from controlplane.api.resources import audit, delete_versioned, merged, save_replacement
+from controlplane.domain.scanner import RegexSpec, check_policy
+from controlplane.ids import new_id
+from controlplane.services import Services
+from controlplane.store.port import MustNotExist, Write
+from controlplane.store.repositories import Guarded, commit, taken, unknown
+from generated.models import (
+    DeleteScannerPolicyParameters,
+    GetScannerPolicyParameters,
+    ListScannerPoliciesParameters,
+    ScannerPolicy,
+    ScannerPolicyCreate,
+    ScannerPolicyList,
+    ScannerPolicyUpdate,
+    UpdateScannerPolicyParameters,
+)
+
+
+def _checked(services: Services, policy: ScannerPolicy) -> tuple[ScannerPolicy, list[Guarded]]:
+    """The policy, if consistent, and the checks that its teams still exist when it is saved."""
+    team_ids = policy.applies_to.team_ids or []
+    check_policy(
+        policy.applies_to.mode,
+        team_ids,
+        [rule.detector for rule in policy.detectors],
+        [RegexSpec(rule.name, rule.pattern) for rule in policy.custom_rules],
+    )
+    guards = []
+    for index, team_id in enumerate(team_ids):
+        no_team = unknown(f"applies_to.team_ids[{index}]", team_id, "team")
+        if services.teams.get(team_id) is None:
+            raise no_team
+        guards.append(Guarded(services.teams.must_exist(team_id), no_team))
+    applies_to = policy.applies_to.model_copy(update={"team_ids": team_ids})
+    return policy.model_copy(update={"applies_to": applies_to}), guards
+
+
+@operation("listScannerPolicies")
+def list_scanner_policies(ctx: RequestContext, params: ListScannerPoliciesParameters) -> Reply:
+    items, cursor = ctx.services.policies.page(params.cursor, params.limit)
+    return Reply(ScannerPolicyList(items=items, next_cursor=cursor))
+
+
+@operation("createScannerPolicy")
+def create_scanner_policy(ctx: RequestContext, body: ScannerPolicyCreate) -> Reply:
+    services = ctx.services
+    name_taken = taken("name", body.name, "scanner policy")
+    if services.policy_names.lookup(body.name) is not None:
+        raise name_taken
+    now = services.now()
+    policy, team_checks = _checked(
+        services,
+        ScannerPolicy(
+            policy_id=new_id("sp"),
+            name=body.name,
+            description=body.description,
+            applies_to=body.applies_to,
+            phase=body.phase,
+            detectors=body.detectors or [],
+            custom_rules=body.custom_rules or [],
+            bedrock_guardrail=body.bedrock_guardrail,
+            enabled=True if body.enabled is None else body.enabled,
+            created_at=now,
+            updated_at=now,
+        ),
+    )
+    commit(
+        services.store,
+        [
+            Guarded(services.policy_names.claim(policy.name, policy.policy_id), name_taken),
+            services.policies.put(policy.policy_id, policy, MustNotExist()),
+            *team_checks,
+            audit(ctx, "createScannerPolicy", None, policy),
+        ],
+    )
+    return Reply(policy, status=201, etag=1, location=f"/scanner/{policy.policy_id}")
+
+
+@operation("getScannerPolicy")
+def get_scanner_policy(ctx: RequestContext, params: GetScannerPolicyParameters) -> Reply:
+    found = ctx.services.policies.require(params.policy_id)
+    return Reply(found.value, etag=found.version)
+
+
+@operation("updateScannerPolicy")
+def update_scanner_policy(
+    ctx: RequestContext, params: UpdateScannerPolicyParameters, body: ScannerPolicyUpdate
+) -> Reply:
+    services = ctx.services
+    current = services.policies.require(params.policy_id)
+    policy, team_checks = _checked(services, merged(current.value, body, updated_at=services.now()))
+    also: list[Guarded | Write] = [*team_checks]
+    if policy.name != current.value.name:
+        also += [
+            Guarded(
+                services.policy_names.claim(policy.name, policy.policy_id),
+                taken("name", policy.name, "scanner policy"),
+            ),
+            services.policy_names.release(current.value.name),
+        ]
+    version = save_replacement(
+        ctx,
+        services.policies,
+        policy.policy_id,
+        current,
+        policy,
+        action="updateScannerPolicy",
+        also=also,
+    )
+    return Reply(policy, etag=version)
+
+
+@operation("deleteScannerPolicy")
+def delete_scanner_policy(ctx: RequestContext, params: DeleteScannerPolicyParameters) -> Reply:
+    services = ctx.services
+    current = services.policies.require(params.policy_id)
+    delete_versioned(
+        ctx,
+        services.policies,
+        params.policy_id,
+        current,
+        action="deleteScannerPolicy",
+        also=[services.policy_names.release(current.value.name)],
+    )
+    return Reply(status=204)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle_event(event, context)

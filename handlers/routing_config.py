@@ -1,0 +1,118 @@
+"""routing_config: routing rules from client-facing model names to provider targets (`/routing`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from controlplane.adapters.apigw import handle_event
+from controlplane.api.context import RequestContext
+from controlplane.api.operations import Reply, operation
+from controlplane.api.resources import audit, delete_versioned, merged, save_replacement
+from controlplane.domain.routing import DEFAULT_RETRY_STATUSES, TargetSpec, check_rule
+from controlplane.ids import new_id
+from controlplane.store.port import MustNotExist, Write
+from controlplane.store.repositories import Guarded, commit, taken
+from generated.models import (
+    DeleteRoutingRuleParameters,
+    GetRoutingRuleParameters,
+    ListRoutingRulesParameters,
+    RetryPolicy,
+    RoutingRule,
+    RoutingRuleCreate,
+    RoutingRuleList,
+    RoutingRuleUpdate,
+    UpdateRoutingRuleParameters,
+)
+
+
+def _checked(rule: RoutingRule) -> RoutingRule:
+    check_rule(
+        rule.strategy,
+        [TargetSpec(t.provider, t.model, t.region, t.weight) for t in rule.targets],
+        rule.retry.on_status or [],
+    )
+    return rule
+
+
+@operation("listRoutingRules")
+def list_routing_rules(ctx: RequestContext, params: ListRoutingRulesParameters) -> Reply:
+    items, cursor = ctx.services.routes.page(params.cursor, params.limit)
+    return Reply(RoutingRuleList(items=items, next_cursor=cursor))
+
+
+@operation("createRoutingRule")
+def create_routing_rule(ctx: RequestContext, body: RoutingRuleCreate) -> Reply:
+    services = ctx.services
+    name_taken = taken("model", body.model, "routing rule for model")
+    if services.route_models.lookup(body.model) is not None:
+        raise name_taken
+    now = services.now()
+    rule = _checked(
+        RoutingRule(
+            rule_id=new_id("rt"),
+            model=body.model,
+            strategy=body.strategy,
+            targets=body.targets,
+            retry=body.retry or RetryPolicy(attempts=1, on_status=list(DEFAULT_RETRY_STATUSES)),
+            description=body.description,
+            enabled=True if body.enabled is None else body.enabled,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    commit(
+        services.store,
+        [
+            Guarded(services.route_models.claim(rule.model, rule.rule_id), name_taken),
+            services.routes.put(rule.rule_id, rule, MustNotExist()),
+            audit(ctx, "createRoutingRule", None, rule),
+        ],
+    )
+    return Reply(rule, status=201, etag=1, location=f"/routing/{rule.rule_id}")
+
+
+@operation("getRoutingRule")
+def get_routing_rule(ctx: RequestContext, params: GetRoutingRuleParameters) -> Reply:
+    found = ctx.services.routes.require(params.rule_id)
+    return Reply(found.value, etag=found.version)
+
+
+@operation("updateRoutingRule")
+def update_routing_rule(
+    ctx: RequestContext, params: UpdateRoutingRuleParameters, body: RoutingRuleUpdate
+) -> Reply:
+    services = ctx.services
+    current = services.routes.require(params.rule_id)
+    rule = _checked(merged(current.value, body, updated_at=services.now()))
+    also: list[Guarded | Write] = []
+    if rule.model != current.value.model:
+        also += [
+            Guarded(
+                services.route_models.claim(rule.model, rule.rule_id),
+                taken("model", rule.model, "routing rule for model"),
+            ),
+            services.route_models.release(current.value.model),
+        ]
+    version = save_replacement(
+        ctx, services.routes, rule.rule_id, current, rule, action="updateRoutingRule", also=also
+    )
+    return Reply(rule, etag=version)
+
+
+@operation("deleteRoutingRule")
+def delete_routing_rule(ctx: RequestContext, params: DeleteRoutingRuleParameters) -> Reply:
+    services = ctx.services
+    current = services.routes.require(params.rule_id)
+    delete_versioned(
+        ctx,
+        services.routes,
+        params.rule_id,
+        current,
+        action="deleteRoutingRule",
+        also=[services.route_models.release(current.value.model)],
+    )
+    return Reply(status=204)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle_event(event, context)
