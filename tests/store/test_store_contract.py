@@ -644,13 +644,24 @@ def test_must_not_exist_over_an_expired_item_in_a_transaction(store: Store) -> N
     assert store.get("p", "b") == Item("p", "b", {"n": 2}, 1)
 
 
-def test_a_put_without_expiry_clears_it(store: Store) -> None:
-    put(store, "a", expires_at=now() + 3600)
-    put(store, "a")  # no expiry any more
-    store.write(Add("p", "a", {"n": 1}))
-    item = store.get("p", "a")
-    assert item is not None
-    assert item.version == 2
+def test_items_expire_when_their_time_comes_and_a_put_without_expiry_clears_it(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN two items that expire in 100 s, one of which is then put again without expiry
+    start = now()
+    store.write(Put("p", "expiring", {}, expires_at=start + 100))
+    store.write(Put("p", "kept", {}, expires_at=start + 100))
+    store.write(Put("p", "kept", {"again": True}))
+    store.write(Add("p", "kept", {"n": 1}))  # an add leaves the expiry as the put left it
+    assert [item.sk for item in store.query("p").items] == ["expiring", "kept"]
+
+    # WHEN the clock passes that time
+    monkeypatch.setattr(time, "time", lambda: start + 1000.0)
+
+    # THEN only the item put without expiry is left
+    assert store.get("p", "expiring") is None
+    assert store.get("p", "kept") == Item("p", "kept", {"again": True}, 2, {"n": Decimal(1)})
+    assert [item.sk for item in store.query("p").items] == ["kept"]
 
 
 def test_put_over_an_expired_item_drops_its_counters(
@@ -870,12 +881,11 @@ def test_dynamodb_unreachable_endpoint_is_unavailable(aws_credentials: None) -> 
     ],
 )
 def test_dynamodb_errors_become_store_unavailable(
-    aws_credentials: None, code: str, extra: dict[str, Any]
+    boto3_client: Any, code: str, extra: dict[str, Any]
 ) -> None:
-    # GIVEN DynamoDB answering every request with an error
-    client = boto3.client("dynamodb", region_name=REGION)
-    store = DynamoDbStore(TABLE, client=client)
-    stubber = Stubber(client)
+    # GIVEN DynamoDB answering every request with an error (Stubber: no request leaves)
+    store = DynamoDbStore(TABLE, client=boto3_client)
+    stubber = Stubber(boto3_client)
     operations = {
         "get_item": lambda: store.get("p", "a"),
         "query": lambda: store.query("p"),
@@ -894,16 +904,15 @@ def test_dynamodb_errors_become_store_unavailable(
     stubber.assert_no_pending_responses()
 
 
-def test_dynamodb_cancellation_names_the_failing_write(aws_credentials: None) -> None:
+def test_dynamodb_cancellation_names_the_failing_write(boto3_client: Any) -> None:
     # GIVEN DynamoDB cancelling a transaction on its third write's condition
-    client = boto3.client("dynamodb", region_name=REGION)
-    store = DynamoDbStore(TABLE, client=client)
+    store = DynamoDbStore(TABLE, client=boto3_client)
     ops: list[Write] = [
         Put("p", "a", {}, condition=VersionIs(1)),
         Delete("p", "b"),
         Check("p", "c", MustExist()),
     ]
-    with Stubber(client) as stubber:
+    with Stubber(boto3_client) as stubber:
         stubber.add_client_error(
             "transact_write_items",
             "TransactionCanceledException",
@@ -922,10 +931,9 @@ def test_dynamodb_cancellation_names_the_failing_write(aws_credentials: None) ->
     assert (failed.value.index, failed.value.write) == (2, ops[2])
 
 
-def test_botocore_errors_never_escape(aws_credentials: None) -> None:
-    client = boto3.client("dynamodb", region_name=REGION)
-    store = DynamoDbStore(TABLE, client=client)
-    with Stubber(client) as stubber:
+def test_botocore_errors_never_escape(boto3_client: Any) -> None:
+    store = DynamoDbStore(TABLE, client=boto3_client)
+    with Stubber(boto3_client) as stubber:
         stubber.add_client_error("get_item", "SomethingNew", http_status_code=500)
         with pytest.raises(StoreUnavailable, match="SomethingNew") as raised:
             store.get("p", "a")

@@ -1,0 +1,53 @@
+"""Every check of the project, in order; exits non-zero if any fails. Run it with `make test`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+CHECKS: list[tuple[str, list[str]]] = [
+    ("ruff lint", [str(BIN / "ruff"), "check", "."]),
+    ("ruff format", [str(BIN / "ruff"), "format", "--check", "."]),
+    ("mypy", [str(BIN / "mypy")]),
+    ("openapi-spec-validator", [str(BIN / "openapi-spec-validator"), "openapi.yaml"]),
+    ("generated/ is current", [str(BIN / "datamodel-codegen"), "--check"]),
+    ("tests", [sys.executable, "-m", "pytest", "tests"]),
+    ("contract tests (Schemathesis)", [sys.executable, "-m", "pytest", "contract-tests"]),
+]
+
+
+def main() -> int:
+    only = set(sys.argv[1:])
+    failed = []
+    for name, command in CHECKS:
+        if only and not any(word in name for word in only):
+            continue
+        print(
+            f"\n=== {name}: {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(command))}",
+            flush=True,
+        )
+        started = time.monotonic()
+        result = subprocess.run(
+            command, cwd=ROOT, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, check=False
+        )
+        took = time.monotonic() - started
+        status = "ok" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
+        print(f"=== {name}: {status} in {took:.1f}s", flush=True)
+        if result.returncode != 0:
+            failed.append(name)
+    print()
+    if failed:
+        print(f"FAILED: {', '.join(failed)}")
+        return 1
+    print("All checks passed.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Realistic AWS events committed as JSON, loaded by one helper."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+
+
+@cache
+def _load(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((HERE / f"{name}.json").read_text())
+    return loaded
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A fresh copy of `tests/events/<name>.json`."""
+    return copy.deepcopy(_load(name))
+
+
+def apigw_event(
+    method: str,
+    resource: str,
+    path: str,
+    *,
+    path_params: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    body: str | bytes | None = None,
+    scope: str = "https://gateway.internal/admin",
+    client_id: str = "5b1n1c2f0kq7v3lq9l7c0s1f8e",
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event as the Cognito authorizer passes it to the Lambda."""
+    event = load_event("apigw_admin_request")
+    event["resource"] = resource
+    event["path"] = path
+    event["httpMethod"] = method
+    event["requestContext"]["resourcePath"] = resource
+    event["requestContext"]["httpMethod"] = method
+    event["requestContext"]["path"] = f"/v1{path}"
+    event["pathParameters"] = path_params
+    event["queryStringParameters"] = query
+    event["headers"].update(headers or {})
+    if body is not None:
+        event["headers"].setdefault("Content-Type", "application/json")
+        event["body"] = body.decode() if isinstance(body, bytes) else body
+    claims = event["requestContext"]["authorizer"]["claims"]
+    claims["scope"] = scope
+    claims["client_id"] = claims["sub"] = client_id
+    return event
