@@ -28,6 +28,7 @@ from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.lifecycle import ConnexionResponse
 from connexion.resolver import Resolver
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -36,6 +37,7 @@ from controlplane.api.contract import CONTRACT_PATH, Contract, load_contract
 from controlplane.api.dispatch import ApiRequest, ApiResponse, Dispatcher, problem_response
 from controlplane.api.operations import bind
 from controlplane.errors import (
+    PROBLEM_CONTENT_TYPE,
     DomainError,
     MethodNotAllowed,
     NotFound,
@@ -215,6 +217,50 @@ def _starlette(response: ApiResponse) -> Response:
     return Response(content=response.body, status_code=response.status, headers=response.headers)
 
 
+RAW_BODY = "controlplane.raw_body"
+"""Scope key of the request body as received (None when it was larger than the limit)."""
+
+
+def raw_body_capture(max_bytes: int) -> type:
+    """An ASGI middleware keeping the raw body in the scope, so the dispatcher sees the exact
+    bytes (for non-UTF-8 and malformed JSON errors) after connexion has parsed them too."""
+
+    class RawBodyCapture:
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                await self.app(scope, receive, send)
+                return
+            chunks: list[bytes] = []
+            size = 0
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size <= max_bytes:
+                    chunks.append(chunk)
+                more = message.get("more_body", False)
+            raw = b"".join(chunks)
+            scope[RAW_BODY] = raw if size <= max_bytes else None
+            replayed = False
+
+            async def replay() -> Any:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": raw, "more_body": False}
+                return await receive()
+
+            await self.app(scope, replay, send)
+
+    return RawBodyCapture
+
+
 class DispatchingResolver(Resolver):  # type: ignore[misc]
     """Resolves each operationId of the contract to an endpoint that runs the shared operation."""
 
@@ -230,16 +276,16 @@ class DispatchingResolver(Resolver):  # type: ignore[misc]
         info = self.plane.contract.operations[operation_id]
         max_body = self.plane.settings.max_body_bytes
 
-        async def endpoint() -> Response:
+        async def endpoint(**_parsed_by_connexion: Any) -> Response:
             req = request
             request_id = req.headers.get("x-request-id") or str(uuid.uuid4())
             path = req.url.path
+            captured = req.scope.get(RAW_BODY)
             try:
                 principal = self.authorizer.authorize(req.headers.get("authorization"), info)
-                length = req.headers.get("content-length")
-                if length and length.isdigit() and int(length) > max_body:
+                if captured is None or len(captured) > max_body:
                     raise PayloadTooLarge(detail=f"the body is larger than {max_body} bytes")
-                body = await req.body()
+                body = captured
             except DomainError as error:
                 return _starlette(problem_response(error, instance=path, request_id=request_id))
             api_request = ApiRequest(
@@ -260,12 +306,21 @@ class DispatchingResolver(Resolver):  # type: ignore[misc]
 
 
 def _error_handler(error_type: type[DomainError], detail: str) -> Any:
-    async def handle(req: Any, exc: Exception) -> Response:
+    """connexion's 404/405 answers, in our problem shape."""
+
+    async def handle(req: Any, exc: Exception) -> ConnexionResponse:
         error = error_type(detail=detail)
         headers = {k.lower(): str(v) for k, v in (getattr(exc, "headers", None) or {}).items()}
         if "allow" in headers:
             error.headers["Allow"] = headers["allow"]
-        return _starlette(problem_response(error, instance=req.url.path))
+        answer = problem_response(error, instance=req.url.path)
+        return ConnexionResponse(
+            status_code=answer.status,
+            mimetype=PROBLEM_CONTENT_TYPE,
+            content_type=PROBLEM_CONTENT_TYPE,
+            body=answer.body,
+            headers=answer.headers,
+        )
 
     return handle
 
@@ -278,6 +333,7 @@ def create_app(plane: LocalControlPlane) -> AsyncApp:
         specification_dir=str(CONTRACT_PATH.parent),
         middlewares=[
             ServerErrorMiddleware,
+            raw_body_capture(plane.settings.max_body_bytes),
             ExceptionMiddleware,
             SwaggerUIMiddleware,
             RoutingMiddleware,

@@ -118,7 +118,8 @@ class DynamoDbStore:
     def query(self, pk: str, *, after: str | None = None, limit: int = 100) -> Page:
         if limit < 0:
             raise ValueError("limit must not be negative")
-        _check_key(pk, "-")
+        if not pk:
+            raise ValueError("DynamoDB keys must be non-empty strings")
         if limit == 0:
             return Page(items=[], last_key=None)
         # One more than asked for tells whether more may follow (as the SQLite adapter does).
@@ -450,6 +451,7 @@ def _update(op: Put | Add, now: int) -> dict[str, Any]:
             parts.append(f"{exp} = {expr.value(_n(op.expires_at))}")
             update = ", ".join(parts)
         if isinstance(op.condition, MustNotExist):
+            # "absent or expired" and "absent or live": absent. An expired item is reaped first.
             condition = f"attribute_not_exists({expr.name('pk')})"
         elif op.condition is None:
             condition = _not_expired(expr, now)

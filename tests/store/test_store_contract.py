@@ -471,7 +471,7 @@ def test_concurrent_adds_are_all_counted(store: Store) -> None:
     stores = [reopen(store) for _ in range(THREADS)]
     amount = Decimal("0.000001")
     # (moto takes ~10 ms a request, so DynamoDB gets fewer: each Add is one request anyway.)
-    adds = 1000 if isinstance(store, SqliteStore) else 250
+    adds = 1000 if isinstance(store, SqliteStore) else 200
 
     def add(index: int) -> None:
         stores[index % THREADS].write(Add("p", "usage", {"cost": amount, "requests": 1}))
@@ -487,7 +487,7 @@ def test_concurrent_adds_are_all_counted(store: Store) -> None:
     # THEN no increment is lost or rounded
     item = store.get("p", "usage")
     assert item is not None
-    expected = Decimal("0.001000") if adds == 1000 else Decimal("0.000250")
+    expected = Decimal("0.001000") if adds == 1000 else Decimal("0.000200")
     assert item.counters == {"cost": expected, "requests": Decimal(adds)}
 
 
@@ -652,7 +652,8 @@ def test_items_expire_when_their_time_comes_and_a_put_without_expiry_clears_it(
     store.write(Put("p", "expiring", {}, expires_at=start + 100))
     store.write(Put("p", "kept", {}, expires_at=start + 100))
     store.write(Put("p", "kept", {"again": True}))
-    store.write(Add("p", "kept", {"n": 1}))  # an add leaves the expiry as the put left it
+    store.write(Add("p", "kept", {"n": 1}))  # an add leaves the expiry as the put left it:
+    store.write(Add("p", "expiring", {"n": 1}))  # none here, 100 s there
     assert [item.sk for item in store.query("p").items] == ["expiring", "kept"]
 
     # WHEN the clock passes that time
@@ -803,6 +804,21 @@ def test_dynamodb_item_layout(moto_client: Any) -> None:
         "c_cost": {"N": "0.5"},
     }
     assert json.loads(raw["data"]["S"]) == {"a": [True], "b": 1}
+
+    # WHEN it is put again without expiry
+    store.write(Put("p", "a", {}))
+
+    # THEN the TTL attribute is removed, the version grows, and the counters stay
+    raw = moto_client.get_item(TableName=TABLE, Key={"pk": {"S": "p"}, "sk": {"S": "a"}})["Item"]
+    assert "expires_at" not in raw
+    assert (raw["data"], raw["version"], raw["c_tokens"]) == ({"S": "{}"}, {"N": "2"}, {"N": "3"})
+
+
+def test_dynamodb_store_makes_its_own_client(moto_client: Any) -> None:
+    store = DynamoDbStore(TABLE, region=REGION)
+    store.write(Put("p", "a", {"n": 1}))
+    assert store.get("p", "a") == Item("p", "a", {"n": 1}, 1)
+    store.close()
 
 
 def test_create_table_is_idempotent_and_enables_ttl(moto_client: Any) -> None:
