@@ -154,5 +154,7 @@ def check_transaction(ops: Sequence[Write]) -> None:
     if len(ops) > MAX_TRANSACTION_ITEMS:
         raise ValueError(f"a transaction holds at most {MAX_TRANSACTION_ITEMS} writes")
     keys = [(op.pk, op.sk) for op in ops]
+    if any(not pk or not sk for pk, sk in keys):
+        raise ValueError("partition and sort keys must be non-empty strings")
     if len(set(keys)) != len(keys):
         raise ValueError("a transaction may name each item once")

@@ -150,6 +150,12 @@ class SqliteStore:
             raise StoreUnavailable(detail=f"the store cannot be written: {exc}") from exc
 
     def _apply(self, conn: sqlite3.Connection, index: int, op: Write) -> None:
+        # An expired item is gone: drop it, so a write over it starts afresh (as on DynamoDB).
+        conn.execute(
+            "DELETE FROM items WHERE pk = ? AND sk = ? AND expires_at IS NOT NULL "
+            "AND expires_at <= ?",
+            (op.pk, op.sk, int(time.time())),
+        )
         row = self._select(conn, op.pk, op.sk)
         if not isinstance(op, Add) and not _holds(op.condition, row):
             raise ConditionFailed(index=index, write=op)

@@ -81,7 +81,9 @@ def test_token_shaped_like_cognito(client: TestClient, plane: LocalControlPlane)
     assert header["kid"] == plane.issuer.kid
     jwks = client.get("/.well-known/jwks.json").json()
     key = jwt.PyJWK.from_dict(jwks["keys"][0])
-    claims = jwt.decode(body["access_token"], key=key, algorithms=["RS256"], issuer="http://testserver")
+    claims = jwt.decode(
+        body["access_token"], key=key, algorithms=["RS256"], issuer="http://testserver"
+    )
     assert claims["token_use"] == "access"
     assert claims["client_id"] == claims["sub"] == plane.admin.client_id
     assert claims["scope"] == ADMIN_SCOPE
@@ -125,7 +127,9 @@ def test_admin_api_with_a_token(client: TestClient, plane: LocalControlPlane) ->
     assert client.get("/teams", headers=headers).json()["items"][0]["name"] == "payments"
 
 
-def test_invoke_token_is_refused_by_the_admin_api(client: TestClient, plane: LocalControlPlane) -> None:
+def test_invoke_token_is_refused_by_the_admin_api(
+    client: TestClient, plane: LocalControlPlane
+) -> None:
     headers = {"Authorization": f"Bearer {admin_token(client, plane)}"}
     credentials = client.post("/teams", json=TEAM, headers=headers).json()["credentials"]
     answer = token_request(
@@ -159,16 +163,20 @@ def _forge(plane: LocalControlPlane, **changes: Any) -> str:
 
 
 def _bad_tokens(plane: LocalControlPlane) -> dict[str, str]:
-    other_key = SigningKey(rsa.generate_private_key(public_exponent=65537, key_size=2048), plane.issuer.kid)
-    past = TokenIssuer(plane.issuer.key, "http://testserver", 60, lambda: datetime(2020, 1, 1, tzinfo=UTC))
+    other_key = SigningKey(
+        rsa.generate_private_key(public_exponent=65537, key_size=2048), plane.issuer.kid
+    )
+    past = TokenIssuer(
+        plane.issuer.key, "http://testserver", 60, lambda: datetime(2020, 1, 1, tzinfo=UTC)
+    )
     unsigned = jwt.encode(
         {"client_id": plane.admin.client_id, "scope": ADMIN_SCOPE}, key=None, algorithm="none"
     )
     return {
         "expired": past.mint(plane.admin.client_id, [ADMIN_SCOPE]),
-        "wrongly signed": TokenIssuer(other_key, "http://testserver", 60, lambda: datetime.now(UTC)).mint(
-            plane.admin.client_id, [ADMIN_SCOPE]
-        ),
+        "wrongly signed": TokenIssuer(
+            other_key, "http://testserver", 60, lambda: datetime.now(UTC)
+        ).mint(plane.admin.client_id, [ADMIN_SCOPE]),
         "alg none": unsigned,
         "wrong issuer": _forge(plane, iss="https://evil.example.com"),
         "id token": _forge(plane, token_use="id"),
@@ -182,8 +190,16 @@ def _bad_tokens(plane: LocalControlPlane) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "kind",
-    ["expired", "wrongly signed", "alg none", "wrong issuer", "id token", "deleted client", "garbage",
-     "hs256 with the public key"],
+    [
+        "expired",
+        "wrongly signed",
+        "alg none",
+        "wrong issuer",
+        "id token",
+        "deleted client",
+        "garbage",
+        "hs256 with the public key",
+    ],
 )
 def test_bad_tokens_are_401(client: TestClient, plane: LocalControlPlane, kind: str) -> None:
     token = _bad_tokens(plane)[kind]
@@ -198,7 +214,9 @@ def test_missing_token_is_401(client: TestClient) -> None:
     assert answer.json()["status"] == 401
 
 
-def test_deregistered_team_token_stops_working(client: TestClient, plane: LocalControlPlane) -> None:
+def test_deregistered_team_token_stops_working(
+    client: TestClient, plane: LocalControlPlane
+) -> None:
     headers = {"Authorization": f"Bearer {admin_token(client, plane)}"}
     registration = client.post("/teams", json=TEAM, headers=headers).json()
     credentials = registration["credentials"]

@@ -65,8 +65,13 @@ def test_wrong_content_type_is_415(api: LambdaApi) -> None:
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [({"limit": "0"}, "limit"), ({"limit": "101"}, "limit"), ({"limit": "x"}, "limit"),
-     ({"cursor": "bm90LWEtY3Vyc29y"}, "cursor"), ({"status": "gone"}, "status")],
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "x"}, "limit"),
+        ({"cursor": "bm90LWEtY3Vyc29y"}, "cursor"),
+        ({"status": "gone"}, "status"),
+    ],
 )
 def test_bad_query_parameters_are_400(api: LambdaApi, query: dict[str, str], field: str) -> None:
     answer = api.get("/teams", query=query, valid_request=False)

@@ -12,9 +12,19 @@ POLICY = {
     "name": "pii-masking",
     "applies_to": {"mode": "all"},
     "phase": "both",
-    "detectors": [{"detector": "email", "action": "mask"}, {"detector": "credit_card", "action": "reject"}],
-    "custom_rules": [{"name": "hosts", "pattern": "[a-z0-9-]+\\.corp\\.example\\.com", "action": "mask"}],
-    "bedrock_guardrail": {"identifier": "gr7x2k9q4m1a", "version": "3", "region": "us-east-1", "mode": "block"},
+    "detectors": [
+        {"detector": "email", "action": "mask"},
+        {"detector": "credit_card", "action": "reject"},
+    ],
+    "custom_rules": [
+        {"name": "hosts", "pattern": "[a-z0-9-]+\\.corp\\.example\\.com", "action": "mask"}
+    ],
+    "bedrock_guardrail": {
+        "identifier": "gr7x2k9q4m1a",
+        "version": "3",
+        "region": "us-east-1",
+        "mode": "block",
+    },
 }
 
 
@@ -43,7 +53,10 @@ def test_create_read_update_delete_policy(api: LambdaApi) -> None:
             {"applies_to": {"mode": "teams", "team_ids": ["tm_01jd2x3y4z5a6b7c8d9e0f1g2h"]}},
             "applies_to.team_ids[0]",
         ),
-        ({"custom_rules": [{"name": "bad", "pattern": "(", "action": "mask"}]}, "custom_rules[0].pattern"),
+        (
+            {"custom_rules": [{"name": "bad", "pattern": "(", "action": "mask"}]},
+            "custom_rules[0].pattern",
+        ),
         (
             {"custom_rules": [{"name": "look", "pattern": "(?<=x)y", "action": "reject"}]},
             "custom_rules[0].pattern",

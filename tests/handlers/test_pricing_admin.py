@@ -24,7 +24,11 @@ def test_override_wins_and_delete_reverts_to_the_default(api: LambdaApi) -> None
     # WHEN an operator overrides the price
     created = api.put(
         path,
-        {"input": "2.5", "output": "12", "long_context": {"above_tokens": 200000, "input": "5", "output": "20"}},
+        {
+            "input": "2.5",
+            "output": "12",
+            "long_context": {"above_tokens": 200000, "input": "5", "output": "20"},
+        },
         headers={"If-Match": '"0"'},
     )
     assert created.status == 201

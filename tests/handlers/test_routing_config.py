@@ -12,7 +12,11 @@ FAILOVER = {
     "model": "claude-sonnet-4",
     "strategy": "failover",
     "targets": [
-        {"provider": "bedrock", "model": "anthropic.claude-sonnet-4-20250514-v1:0", "region": "us-east-1"},
+        {
+            "provider": "bedrock",
+            "model": "anthropic.claude-sonnet-4-20250514-v1:0",
+            "region": "us-east-1",
+        },
         {"provider": "anthropic", "model": "claude-sonnet-4-20250514"},
     ],
 }

@@ -98,7 +98,9 @@ def test_registration_is_all_or_nothing_when_the_store_fails(
 
     monkeypatch.setattr(services.store, "transact", broken)
     # WHEN a team registers
-    answer = api.post("/teams", {"name": "doomed", "contact_email": "d@example.com", "tier": "sandbox"})
+    answer = api.post(
+        "/teams", {"name": "doomed", "contact_email": "d@example.com", "tier": "sandbox"}
+    )
     # THEN it is told to retry, and the OAuth client created on the way was deleted again
     assert answer.status == 503
     assert answer.body["type"].endswith("/unavailable")
@@ -164,9 +166,12 @@ def test_deregistration_revokes_the_client_and_deletes_the_budget(
     assert api.get(f"/budgets/{registration['budget_id']}").status == 404
     assert services.store.get("OAUTH_CLIENT", team["client_id"]) is None
     # AND the name is free again
-    assert api.post(
-        "/teams", {"name": "payments", "contact_email": "p@example.com", "tier": "sandbox"}
-    ).status == 201
+    assert (
+        api.post(
+            "/teams", {"name": "payments", "contact_email": "p@example.com", "tier": "sandbox"}
+        ).status
+        == 201
+    )
 
 
 def test_rotating_the_secret_answers_a_new_one_and_the_old_stops_working(

@@ -1,7 +1,7 @@
 """The store port's contract: one suite, run against every adapter (SQLite and DynamoDB on moto).
 
-The SQLite adapter's behaviour is the reference. Where it is wrong, the test says what is right and
-is marked `xfail(strict=True)` for SQLite only (see `known_sqlite_bug`).
+Both adapters must behave the same; the suite found three SQLite bugs (writes over expired items,
+empty keys) that are fixed and stay covered here.
 """
 
 from __future__ import annotations
@@ -129,11 +129,6 @@ def reopen(store: Store) -> Store:
         return SqliteStore(store.path)
     assert isinstance(store, DynamoDbStore)
     return DynamoDbStore(store.table_name, client=store.client)
-
-
-def known_sqlite_bug(request: pytest.FixtureRequest, store: Store, reason: str) -> None:
-    if isinstance(store, SqliteStore):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
 
 
 def put(store: Store, sk: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Item:
@@ -668,12 +663,6 @@ def test_items_expire_when_their_time_comes_and_a_put_without_expiry_clears_it(
 def test_put_over_an_expired_item_drops_its_counters(
     store: Store, request: pytest.FixtureRequest
 ) -> None:
-    known_sqlite_bug(
-        request,
-        store,
-        "SqliteStore._apply (Put): ON CONFLICT DO UPDATE leaves the `counters` column alone, so a "
-        "put over an expired (hence absent) row resurrects that row's counters",
-    )
     # GIVEN an item with counters that then expires
     store.write(Add("p", "usage", {"tokens": 5}))
     store.write(Put("p", "usage", {}, expires_at=now() - 10))
@@ -689,13 +678,6 @@ def test_put_over_an_expired_item_drops_its_counters(
 def test_add_over_an_expired_item_creates_it_afresh(
     store: Store, request: pytest.FixtureRequest
 ) -> None:
-    known_sqlite_bug(
-        request,
-        store,
-        "SqliteStore._apply (Add): over an expired row, ON CONFLICT only rewrites `counters` "
-        "(recomputed from zero), leaving `expires_at` in the past: the item stays invisible and "
-        "every add is lost",
-    )
     # GIVEN an item with counters that then expires
     store.write(Add("p", "usage", {"tokens": 5}))
     store.write(Put("p", "usage", {"old": True}, expires_at=now() - 10))
@@ -773,12 +755,6 @@ def test_concurrent_versioned_updates_lose_nothing(store: Store) -> None:
 def test_empty_keys_are_refused(
     store: Store, request: pytest.FixtureRequest, pk: str, sk: str
 ) -> None:
-    known_sqlite_bug(
-        request,
-        store,
-        "SqliteStore accepts empty keys, which DynamoDB refuses; and an item with sk '' is "
-        "then never listed, because query() filters `sk > (after or '')`",
-    )
     with pytest.raises(ValueError, match="non-empty"):
         store.write(Put(pk, sk, {}))
 
