@@ -133,7 +133,9 @@ def _admin_token(data_dir: Path, base_url: str) -> str:
         },
         timeout=10.0,
     )
-    assert response.status_code == 200, f"token request failed: {response.status_code} {response.text}"
+    assert response.status_code == 200, (
+        f"token request failed: {response.status_code} {response.text}"
+    )
     issued = response.json()
     assert issued["token_type"] == "Bearer", issued
     token: str = issued["access_token"]

@@ -28,12 +28,10 @@ def main() -> int:
     for name, command in CHECKS:
         if only and not any(word in name for word in only):
             continue
-        print(
-            f"\n=== {name}: {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(command))}",
-            flush=True,
-        )
+        shown = " ".join([Path(command[0]).name, *command[1:]])
+        print(f"\n=== {name}: {shown}", flush=True)
         started = time.monotonic()
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 - our own fixed commands
             command, cwd=ROOT, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, check=False
         )
         took = time.monotonic() - started

@@ -22,13 +22,13 @@ from urllib.parse import parse_qs, unquote
 
 import anyio
 from connexion import AsyncApp, request
+from connexion.lifecycle import ConnexionResponse
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.lifecycle import ConnexionResponse
 from connexion.resolver import Resolver
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response

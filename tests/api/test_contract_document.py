@@ -77,7 +77,8 @@ def test_operation_is_api_gateway_ready(path: str, method: str, op: dict[str, An
     assert integration["httpMethod"] == "POST"
     assert isinstance(integration["uri"], str)
     match = re.fullmatch(r"\$\{([a-z_]+)_invoke_arn\}", integration["uri"])
-    assert match and match[1] in LAMBDAS
+    assert match
+    assert match[1] in LAMBDAS
     # a request validator that exists
     validator = op["x-amazon-apigateway-request-validator"]
     assert validator in DOCUMENT["x-amazon-apigateway-request-validators"]
@@ -203,4 +204,5 @@ def test_gateway_responses_map_rejections_to_problems() -> None:
             == "'application/problem+json'"
         ), name
         assert '"type"' in response["responseTemplates"]["application/json"], name
-    assert "DEFAULT_5XX" in responses and "DEFAULT_4XX" in responses
+    assert "DEFAULT_5XX" in responses
+    assert "DEFAULT_4XX" in responses

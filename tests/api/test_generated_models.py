@@ -1,4 +1,4 @@
-"""The generated models behave as the contract says, so a generator upgrade cannot drift silently."""
+"""The generated models behave as the contract says: a generator upgrade cannot drift silently."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The local server: the Cognito stand-in's token endpoint and the authorizer in front of the API."""
+"""The local server: the Cognito stand-in's token endpoint and the authorizer before the API."""
 
 from __future__ import annotations
 
