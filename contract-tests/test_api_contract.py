@@ -55,6 +55,18 @@ class AdminBearerToken:
         case.headers["Authorization"] = f"Bearer {data}"
 
 
+@schema.hook("map_case")
+def no_invented_cursor(ctx: schemathesis.HookContext, case: Case) -> Case:
+    """Positive cases send no `cursor`: it is opaque, only a previous page's `next_cursor` is one.
+
+    Any string of the pattern is schema-valid, yet the server rightly answers 400 to a cursor it
+    did not hand out. Negative cases keep theirs (a cursor outside the pattern must be refused).
+    """
+    if case.meta is not None and case.meta.generation.mode.is_positive and case.query:
+        case.query.pop("cursor", None)
+    return case
+
+
 def _authorize(case: Case, gateway: Gateway) -> None:
     """Swap the placeholder for the session's admin token (other values are left as generated)."""
     headers = case.headers or {}
