@@ -70,7 +70,7 @@ def running_server(data_dir: Path, port: int | None = None) -> Iterator[RunningS
         "--log-level",
         "warning",
     ]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)  # noqa: S603
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
