@@ -6,7 +6,7 @@ import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 USD_QUANTUM = Decimal("0.000001")
-_DECIMAL_STRING = re.compile(r"^\d{1,12}(\.\d{1,6})?$")
+_DECIMAL_STRING = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,6})?$")
 
 
 def parse_usd(text: str) -> Decimal:

@@ -48,7 +48,7 @@ class TeamCreate(BaseModel):
         Field(
             examples=["payments-oncall@example.com"],
             max_length=254,
-            pattern="^[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+$",
+            pattern="^[^@ \\t\\r\\n]{1,64}@[^@ \\t\\r\\n]+\\.[^@ \\t\\r\\n]+$",
         ),
     ]
     """
@@ -85,7 +85,7 @@ class TeamUpdate(BaseModel):
         Field(
             examples=["payments-oncall@example.com"],
             max_length=254,
-            pattern="^[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+$",
+            pattern="^[^@ \\t\\r\\n]{1,64}@[^@ \\t\\r\\n]+\\.[^@ \\t\\r\\n]+$",
         ),
     ] = None
     """
@@ -133,7 +133,7 @@ class Team(BaseModel):
         Field(
             examples=["payments-oncall@example.com"],
             max_length=254,
-            pattern="^[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+$",
+            pattern="^[^@ \\t\\r\\n]{1,64}@[^@ \\t\\r\\n]+\\.[^@ \\t\\r\\n]+$",
         ),
     ]
     """
@@ -253,7 +253,7 @@ class ModelLimit(BaseModel):
     A provider's model id; may contain dots, colons, at signs and dashes.
     """
     amount_usd: Annotated[
-        str, Field(examples=["100.00"], max_length=19, pattern="^\\d{1,12}(\\.\\d{1,6})?$")
+        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
     ]
     """
     An amount of US dollars as a decimal string with at most 6 decimals.
@@ -275,7 +275,7 @@ class BudgetCreate(BaseModel):
     A team id, assigned by the control plane.
     """
     amount_usd: Annotated[
-        str, Field(examples=["100.00"], max_length=19, pattern="^\\d{1,12}(\\.\\d{1,6})?$")
+        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
     ]
     """
     An amount of US dollars as a decimal string with at most 6 decimals.
@@ -307,7 +307,8 @@ class BudgetUpdate(BaseModel):
         extra="forbid",
     )
     amount_usd: Annotated[
-        str | None, Field(examples=["100.00"], max_length=19, pattern="^\\d{1,12}(\\.\\d{1,6})?$")
+        str | None,
+        Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$"),
     ] = None
     """
     An amount of US dollars as a decimal string with at most 6 decimals.
@@ -344,7 +345,7 @@ class Budget(BaseModel):
     A team id, assigned by the control plane.
     """
     amount_usd: Annotated[
-        str, Field(examples=["100.00"], max_length=19, pattern="^\\d{1,12}(\\.\\d{1,6})?$")
+        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
     ]
     """
     An amount of US dollars as a decimal string with at most 6 decimals.
@@ -405,25 +406,25 @@ class LongContextPrice(BaseModel):
     Prompt size (input tokens, cached included) above which these prices apply.
     """
     input: Annotated[
-        str, Field(examples=["3.75"], max_length=13, pattern="^\\d{1,6}(\\.\\d{1,6})?$")
+        str, Field(examples=["3.75"], max_length=13, pattern="^[0-9]{1,6}(\\.[0-9]{1,6})?$")
     ]
     """
     A price in US dollars per 1 million tokens, as a decimal string with at most 6 decimals.
     """
     output: Annotated[
-        str, Field(examples=["3.75"], max_length=13, pattern="^\\d{1,6}(\\.\\d{1,6})?$")
+        str, Field(examples=["3.75"], max_length=13, pattern="^[0-9]{1,6}(\\.[0-9]{1,6})?$")
     ]
     """
     A price in US dollars per 1 million tokens, as a decimal string with at most 6 decimals.
     """
     cache_read: Annotated[
-        str | None, Field(examples=["3.75"], max_length=13, pattern="^\\d{1,6}(\\.\\d{1,6})?$")
+        str | None, Field(examples=["3.75"], max_length=13, pattern="^[0-9]{1,6}(\\.[0-9]{1,6})?$")
     ] = None
     """
     A price in US dollars per 1 million tokens, as a decimal string with at most 6 decimals.
     """
     cache_write: Annotated[
-        str | None, Field(examples=["3.75"], max_length=13, pattern="^\\d{1,6}(\\.\\d{1,6})?$")
+        str | None, Field(examples=["3.75"], max_length=13, pattern="^[0-9]{1,6}(\\.[0-9]{1,6})?$")
     ] = None
     """
     A price in US dollars per 1 million tokens, as a decimal string with at most 6 decimals.
@@ -439,25 +440,25 @@ class PriceOverride(BaseModel):
         extra="forbid",
     )
     input: Annotated[
-        str, Field(examples=["3.75"], max_length=13, pattern="^\\d{1,6}(\\.\\d{1,6})?$")
+        str, Field(examples=["3.75"], max_length=13, pattern="^[0-9]{1,6}(\\.[0-9]{1,6})?$")
     ]
     """
     A price in US dollars per 1 million tokens, as a decimal string with at most 6 decimals.
     """
     output: Annotated[
-        str, Field(examples=["3.75"], max_length=13, pattern="^\\d{1,6}(\\.\\d{1,6})?$")
+        str, Field(examples=["3.75"], max_length=13, pattern="^[0-9]{1,6}(\\.[0-9]{1,6})?$")
     ]
     """
     A price in US dollars per 1 million tokens, as a decimal string with at most 6 decimals.
     """
     cache_read: Annotated[
-        str | None, Field(examples=["3.75"], max_length=13, pattern="^\\d{1,6}(\\.\\d{1,6})?$")
+        str | None, Field(examples=["3.75"], max_length=13, pattern="^[0-9]{1,6}(\\.[0-9]{1,6})?$")
     ] = None
     """
     A price in US dollars per 1 million tokens, as a decimal string with at most 6 decimals.
     """
     cache_write: Annotated[
-        str | None, Field(examples=["3.75"], max_length=13, pattern="^\\d{1,6}(\\.\\d{1,6})?$")
+        str | None, Field(examples=["3.75"], max_length=13, pattern="^[0-9]{1,6}(\\.[0-9]{1,6})?$")
     ] = None
     """
     A price in US dollars per 1 million tokens, as a decimal string with at most 6 decimals.
@@ -487,25 +488,25 @@ class Price(BaseModel):
     A provider's model id; may contain dots, colons, at signs and dashes.
     """
     input: Annotated[
-        str, Field(examples=["3.75"], max_length=13, pattern="^\\d{1,6}(\\.\\d{1,6})?$")
+        str, Field(examples=["3.75"], max_length=13, pattern="^[0-9]{1,6}(\\.[0-9]{1,6})?$")
     ]
     """
     A price in US dollars per 1 million tokens, as a decimal string with at most 6 decimals.
     """
     output: Annotated[
-        str, Field(examples=["3.75"], max_length=13, pattern="^\\d{1,6}(\\.\\d{1,6})?$")
+        str, Field(examples=["3.75"], max_length=13, pattern="^[0-9]{1,6}(\\.[0-9]{1,6})?$")
     ]
     """
     A price in US dollars per 1 million tokens, as a decimal string with at most 6 decimals.
     """
     cache_read: Annotated[
-        str | None, Field(examples=["3.75"], max_length=13, pattern="^\\d{1,6}(\\.\\d{1,6})?$")
+        str | None, Field(examples=["3.75"], max_length=13, pattern="^[0-9]{1,6}(\\.[0-9]{1,6})?$")
     ] = None
     """
     A price in US dollars per 1 million tokens, as a decimal string with at most 6 decimals.
     """
     cache_write: Annotated[
-        str | None, Field(examples=["3.75"], max_length=13, pattern="^\\d{1,6}(\\.\\d{1,6})?$")
+        str | None, Field(examples=["3.75"], max_length=13, pattern="^[0-9]{1,6}(\\.[0-9]{1,6})?$")
     ] = None
     """
     A price in US dollars per 1 million tokens, as a decimal string with at most 6 decimals.
@@ -797,7 +798,7 @@ class BedrockGuardrail(BaseModel):
     )
     identifier: Annotated[
         str,
-        Field(pattern="^(arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\\d{12}:guardrail/)?[a-z0-9]{1,64}$"),
+        Field(pattern="^(arn:aws[a-z-]*:bedrock:[a-z0-9-]+:[0-9]{12}:guardrail/)?[a-z0-9]{1,64}$"),
     ]
     """
     The guardrail id or ARN.

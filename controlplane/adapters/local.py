@@ -10,6 +10,8 @@ validates with the generated models, exactly as on AWS.
 from __future__ import annotations
 
 import base64
+import inspect
+import re
 import binascii
 import json
 import logging
@@ -33,7 +35,7 @@ from connexion.resolver import Resolver
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from controlplane.api.contract import CONTRACT_PATH, Contract, load_contract
+from controlplane.api.contract import CONTRACT_PATH, HTTP_METHODS, Contract, load_contract
 from controlplane.api.dispatch import ApiRequest, ApiResponse, Dispatcher, problem_response
 from controlplane.api.operations import bind
 from controlplane.errors import (
@@ -276,7 +278,7 @@ class DispatchingResolver(Resolver):  # type: ignore[misc]
         info = self.plane.contract.operations[operation_id]
         max_body = self.plane.settings.max_body_bytes
 
-        async def endpoint(**_parsed_by_connexion: Any) -> Response:
+        async def endpoint(**_path_params_parsed_by_connexion: Any) -> Response:
             req = request
             request_id = req.headers.get("x-request-id") or str(uuid.uuid4())
             path = req.url.path
@@ -302,17 +304,34 @@ class DispatchingResolver(Resolver):  # type: ignore[misc]
             return _starlette(response)
 
         endpoint.__name__ = operation_id
+        # connexion passes path parameters always, and converts (and chokes on) whatever else
+        # the signature names: name only the path parameters, the dispatcher does the rest.
+        endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
+                for name in re.findall(r"\{(\w+)\}", info.path)
+            ]
+        )
         return endpoint
 
 
-def _error_handler(error_type: type[DomainError], detail: str) -> Any:
+def _allowed_methods(contract: Contract, path: str) -> str | None:
+    """The methods the contract has for a concrete path, as an `Allow` header value."""
+    for template, item in contract.document["paths"].items():
+        pattern = "^" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            return ", ".join(m.upper() for m in HTTP_METHODS if m in item)
+    return None
+
+
+def _error_handler(error_type: type[DomainError], detail: str, contract: Contract) -> Any:
     """connexion's 404/405 answers, in our problem shape."""
 
     async def handle(req: Any, exc: Exception) -> ConnexionResponse:
         error = error_type(detail=detail)
-        headers = {k.lower(): str(v) for k, v in (getattr(exc, "headers", None) or {}).items()}
-        if "allow" in headers:
-            error.headers["Allow"] = headers["allow"]
+        allowed = _allowed_methods(contract, req.url.path)
+        if error.status == 405 and allowed:
+            error.headers["Allow"] = allowed
         answer = problem_response(error, instance=req.url.path)
         return ConnexionResponse(
             status_code=answer.status,
@@ -374,6 +393,8 @@ def create_app(plane: LocalControlPlane) -> AsyncApp:
         "/.well-known/openid-configuration", "openid", openid_configuration, methods=["GET"]
     )
     app.add_url_rule("/healthz", "health", health, methods=["GET"])
-    app.add_error_handler(404, _error_handler(NotFound, "No such resource."))
-    app.add_error_handler(405, _error_handler(MethodNotAllowed, "This method is not allowed here."))
+    app.add_error_handler(404, _error_handler(NotFound, "No such resource.", plane.contract))
+    app.add_error_handler(
+        405, _error_handler(MethodNotAllowed, "This method is not allowed here.", plane.contract)
+    )
     return app

@@ -132,6 +132,11 @@ class Dispatcher:
                 detail="the body must be a JSON object",
                 errors=[FieldProblem("body", "must be a JSON object")],
             )
+        # No request schema is nullable (the contract lint checks it), while the generated
+        # models accept None for optional fields: refuse explicit nulls here.
+        nulls = [FieldProblem(path, "must not be null") for path in _null_paths(decoded, "")]
+        if nulls:
+            raise BadRequest(detail=_summary(nulls), errors=nulls)
         try:
             # Strict: JSON types as the contract says (no "5" for 5, no 1 for true).
             model = op.body_model.model_validate_json(text, strict=True)
@@ -181,6 +186,16 @@ class Dispatcher:
             ),
         )
         return response
+
+
+def _null_paths(value: Any, path: str) -> list[str]:
+    if value is None:
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _null_paths(v, f"{path}.{k}" if path else k)]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _null_paths(v, f"{path}[{i}]")]
+    return []
 
 
 def _check_headers(info: OperationInfo, headers: Mapping[str, str]) -> None:

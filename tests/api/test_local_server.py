@@ -243,3 +243,20 @@ def test_unknown_path_and_method_are_problems(client: TestClient) -> None:
 def test_swagger_ui_and_contract_are_served(client: TestClient) -> None:
     assert client.get("/ui/").status_code == 200
     assert client.get("/openapi.json").json()["info"]["title"].startswith("LLM Gateway")
+
+
+def test_unparsable_query_values_are_400_not_500(
+    client: TestClient, plane: LocalControlPlane
+) -> None:
+    # Found by Schemathesis: connexion converted `limit=null` itself and crashed.
+    headers = {"Authorization": f"Bearer {admin_token(client, plane)}"}
+    answer = client.get("/teams?limit=null&limit=null", headers=headers)
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["field"] == "limit"
+
+
+def test_405_lists_the_methods_of_the_path(client: TestClient) -> None:
+    # Found by Schemathesis: Allow named only the first route's methods.
+    answer = client.options("/teams/tm_01jd2x3y4z5a6b7c8d9e0f1g2h")
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET, PUT, DELETE"

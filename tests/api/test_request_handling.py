@@ -143,3 +143,18 @@ def test_a_missing_implementation_fails_the_binding_check() -> None:
     operations = registered_operations()
     del operations["getTeam"]
     assert check_bindings(load_contract(), operations) == ["getTeam: no implementation"]
+
+
+def test_explicit_nulls_are_refused(api: LambdaApi) -> None:
+    # Found by Schemathesis: `"cache_write": null` was accepted for a non-nullable field.
+    answer = api.put(
+        "/pricing/openai/gpt-5",
+        {
+            "input": "1",
+            "output": "2",
+            "long_context": {"above_tokens": 9, "input": "1", "output": "2", "cache_write": None},
+        },
+        valid_request=False,
+    )
+    assert answer.status == 400
+    assert [e["field"] for e in answer.body["errors"]] == ["long_context.cache_write"]

@@ -109,3 +109,9 @@ def test_overrides_win_and_order_is_stable() -> None:
         ("openai", "b", "override"),
     ]
     assert rows[1][1]["input"] == "0.500000"
+
+
+def test_money_refuses_non_ascii_digits() -> None:
+    # Python's \d (and Decimal) accept "١٢"; API Gateway's JSON Schema does not.
+    with pytest.raises(ValueError, match="decimal string"):
+        parse_usd("١٢")
