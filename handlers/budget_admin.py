@@ -7,14 +7,13 @@ from typing import Any
 from controlplane.adapters.apigw import handle_event
 from controlplane.api.context import RequestContext
 from controlplane.api.operations import Reply, operation
-from controlplane.api.resources import audit, delete_versioned, merged, save_replacement
+from controlplane.api.resources import create, delete_versioned, merged, read, save_replacement
 from controlplane.domain.budgets import check_budget, ordered_thresholds
 from controlplane.domain.teams import DEFAULT_ALERT_THRESHOLDS
 from controlplane.errors import Conflict
 from controlplane.ids import new_id
 from controlplane.money import normalise_usd
-from controlplane.store.port import MustNotExist
-from controlplane.store.repositories import Guarded, commit, unknown
+from controlplane.store.repositories import Guarded, unknown
 from generated.models import (
     Budget,
     BudgetCreate,
@@ -64,8 +63,7 @@ def create_budget(ctx: RequestContext, body: BudgetCreate) -> Reply:
     if services.teams.get(body.team_id) is None:
         raise no_team
     one_budget = Conflict(detail=f"team {body.team_id} already has a budget; update it instead")
-    if services.team_budgets.lookup(body.team_id) is not None:
-        raise one_budget
+    services.team_budgets.ensure_free(body.team_id, one_budget)
     now = services.now()
     budget = _normalised(
         Budget(
@@ -84,22 +82,23 @@ def create_budget(ctx: RequestContext, body: BudgetCreate) -> Reply:
             updated_at=now,
         )
     )
-    commit(
-        services.store,
-        [
+    return create(
+        ctx,
+        services.budgets,
+        budget.budget_id,
+        budget,
+        action="createBudget",
+        location=f"/budgets/{budget.budget_id}",
+        also=[
             Guarded(services.teams.must_exist(body.team_id), no_team),
             Guarded(services.team_budgets.claim(body.team_id, budget.budget_id), one_budget),
-            services.budgets.put(budget.budget_id, budget, MustNotExist()),
-            audit(ctx, "createBudget", None, budget),
         ],
     )
-    return Reply(budget, status=201, etag=1, location=f"/budgets/{budget.budget_id}")
 
 
 @operation("getBudget")
 def get_budget(ctx: RequestContext, params: GetBudgetParameters) -> Reply:
-    found = ctx.services.budgets.require(params.budget_id)
-    return Reply(found.value, etag=found.version)
+    return read(ctx.services.budgets, params.budget_id)
 
 
 @operation("updateBudget")

@@ -7,12 +7,19 @@ from typing import Any
 from controlplane.adapters.apigw import handle_event
 from controlplane.api.context import RequestContext
 from controlplane.api.operations import Reply, operation
-from controlplane.api.resources import audit, delete_versioned, merged, save_replacement
+from controlplane.api.resources import (
+    create,
+    delete_versioned,
+    merged,
+    read,
+    renaming,
+    save_replacement,
+)
 from controlplane.domain.scanner import RegexSpec, check_policy
 from controlplane.ids import new_id
 from controlplane.services import Services
-from controlplane.store.port import MustNotExist, Write
-from controlplane.store.repositories import Guarded, commit, taken, unknown
+from controlplane.store.port import Write
+from controlplane.store.repositories import Guarded, taken, unknown
 from generated.models import (
     DeleteScannerPolicyParameters,
     GetScannerPolicyParameters,
@@ -54,8 +61,7 @@ def list_scanner_policies(ctx: RequestContext, params: ListScannerPoliciesParame
 def create_scanner_policy(ctx: RequestContext, body: ScannerPolicyCreate) -> Reply:
     services = ctx.services
     name_taken = taken("name", body.name, "scanner policy")
-    if services.policy_names.lookup(body.name) is not None:
-        raise name_taken
+    services.policy_names.ensure_free(body.name, name_taken)
     now = services.now()
     policy, team_checks = _checked(
         services,
@@ -73,22 +79,23 @@ def create_scanner_policy(ctx: RequestContext, body: ScannerPolicyCreate) -> Rep
             updated_at=now,
         ),
     )
-    commit(
-        services.store,
-        [
+    return create(
+        ctx,
+        services.policies,
+        policy.policy_id,
+        policy,
+        action="createScannerPolicy",
+        location=f"/scanner/{policy.policy_id}",
+        also=[
             Guarded(services.policy_names.claim(policy.name, policy.policy_id), name_taken),
-            services.policies.put(policy.policy_id, policy, MustNotExist()),
             *team_checks,
-            audit(ctx, "createScannerPolicy", None, policy),
         ],
     )
-    return Reply(policy, status=201, etag=1, location=f"/scanner/{policy.policy_id}")
 
 
 @operation("getScannerPolicy")
 def get_scanner_policy(ctx: RequestContext, params: GetScannerPolicyParameters) -> Reply:
-    found = ctx.services.policies.require(params.policy_id)
-    return Reply(found.value, etag=found.version)
+    return read(ctx.services.policies, params.policy_id)
 
 
 @operation("updateScannerPolicy")
@@ -98,15 +105,16 @@ def update_scanner_policy(
     services = ctx.services
     current = services.policies.require(params.policy_id)
     policy, team_checks = _checked(services, merged(current.value, body, updated_at=services.now()))
-    also: list[Guarded | Write] = [*team_checks]
-    if policy.name != current.value.name:
-        also += [
-            Guarded(
-                services.policy_names.claim(policy.name, policy.policy_id),
-                taken("name", policy.name, "scanner policy"),
-            ),
-            services.policy_names.release(current.value.name),
-        ]
+    also: list[Guarded | Write] = [
+        *team_checks,
+        *renaming(
+            services.policy_names,
+            current.value.name,
+            policy.name,
+            policy.policy_id,
+            taken("name", policy.name, "scanner policy"),
+        ),
+    ]
     version = save_replacement(
         ctx,
         services.policies,

@@ -7,11 +7,17 @@ from typing import Any
 from controlplane.adapters.apigw import handle_event
 from controlplane.api.context import RequestContext
 from controlplane.api.operations import Reply, operation
-from controlplane.api.resources import audit, delete_versioned, merged, save_replacement
+from controlplane.api.resources import (
+    create,
+    delete_versioned,
+    merged,
+    read,
+    renaming,
+    save_replacement,
+)
 from controlplane.domain.routing import DEFAULT_RETRY_STATUSES, TargetSpec, check_rule
 from controlplane.ids import new_id
-from controlplane.store.port import MustNotExist, Write
-from controlplane.store.repositories import Guarded, commit, taken
+from controlplane.store.repositories import Guarded, taken
 from generated.models import (
     DeleteRoutingRuleParameters,
     GetRoutingRuleParameters,
@@ -44,8 +50,7 @@ def list_routing_rules(ctx: RequestContext, params: ListRoutingRulesParameters) 
 def create_routing_rule(ctx: RequestContext, body: RoutingRuleCreate) -> Reply:
     services = ctx.services
     name_taken = taken("model", body.model, "routing rule for model")
-    if services.route_models.lookup(body.model) is not None:
-        raise name_taken
+    services.route_models.ensure_free(body.model, name_taken)
     now = services.now()
     rule = _checked(
         RoutingRule(
@@ -60,21 +65,20 @@ def create_routing_rule(ctx: RequestContext, body: RoutingRuleCreate) -> Reply:
             updated_at=now,
         )
     )
-    commit(
-        services.store,
-        [
-            Guarded(services.route_models.claim(rule.model, rule.rule_id), name_taken),
-            services.routes.put(rule.rule_id, rule, MustNotExist()),
-            audit(ctx, "createRoutingRule", None, rule),
-        ],
+    return create(
+        ctx,
+        services.routes,
+        rule.rule_id,
+        rule,
+        action="createRoutingRule",
+        location=f"/routing/{rule.rule_id}",
+        also=[Guarded(services.route_models.claim(rule.model, rule.rule_id), name_taken)],
     )
-    return Reply(rule, status=201, etag=1, location=f"/routing/{rule.rule_id}")
 
 
 @operation("getRoutingRule")
 def get_routing_rule(ctx: RequestContext, params: GetRoutingRuleParameters) -> Reply:
-    found = ctx.services.routes.require(params.rule_id)
-    return Reply(found.value, etag=found.version)
+    return read(ctx.services.routes, params.rule_id)
 
 
 @operation("updateRoutingRule")
@@ -84,15 +88,13 @@ def update_routing_rule(
     services = ctx.services
     current = services.routes.require(params.rule_id)
     rule = _checked(merged(current.value, body, updated_at=services.now()))
-    also: list[Guarded | Write] = []
-    if rule.model != current.value.model:
-        also += [
-            Guarded(
-                services.route_models.claim(rule.model, rule.rule_id),
-                taken("model", rule.model, "routing rule for model"),
-            ),
-            services.route_models.release(current.value.model),
-        ]
+    also = renaming(
+        services.route_models,
+        current.value.model,
+        rule.model,
+        rule.rule_id,
+        taken("model", rule.model, "routing rule for model"),
+    )
     version = save_replacement(
         ctx, services.routes, rule.rule_id, current, rule, action="updateRoutingRule", also=also
     )

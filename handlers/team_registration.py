@@ -13,6 +13,7 @@ from controlplane.api.resources import (
     changed_concurrently,
     delete_versioned,
     merged,
+    read,
     save_replacement,
 )
 from controlplane.domain.teams import DEFAULT_ALERT_THRESHOLDS, default_budget_usd
@@ -51,8 +52,7 @@ def list_teams(ctx: RequestContext, params: ListTeamsParameters) -> Reply:
 @operation("createTeam")
 def create_team(ctx: RequestContext, body: TeamCreate) -> Reply:
     services = ctx.services
-    if services.team_names.lookup(body.name) is not None:
-        raise taken("name", body.name, "team")
+    services.team_names.ensure_free(body.name, taken("name", body.name, "team"))
     team_id = new_id("tm")
     now = services.now()
     issued = services.identity.create_client(f"team-{body.name}", [INVOKE_SCOPE])
@@ -129,8 +129,7 @@ def _delete_client_quietly(ctx: RequestContext, client_id: str) -> None:
 
 @operation("getTeam")
 def get_team(ctx: RequestContext, params: GetTeamParameters) -> Reply:
-    found = ctx.services.teams.require(params.team_id)
-    return Reply(found.value, etag=found.version)
+    return read(ctx.services.teams, params.team_id)
 
 
 @operation("updateTeam")

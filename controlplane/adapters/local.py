@@ -10,12 +10,12 @@ validates with the generated models, exactly as on AWS.
 from __future__ import annotations
 
 import base64
-import inspect
-import re
 import binascii
+import inspect
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass

@@ -64,7 +64,7 @@ class Contract:
         return None
 
 
-def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+def resolve_ref(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     while "$ref" in node:
         target: Any = document
         for part in node["$ref"].removeprefix("#/").split("/"):
@@ -76,10 +76,10 @@ def _resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def _header_rules(document: dict[str, Any], parameters: list[dict[str, Any]]) -> list[HeaderRule]:
     rules = []
     for raw in parameters:
-        param = _resolve(document, raw)
+        param = resolve_ref(document, raw)
         if param.get("in") != "header":
             continue
-        schema = _resolve(document, param.get("schema", {}))
+        schema = resolve_ref(document, param.get("schema", {}))
         pattern = schema.get("pattern")
         rules.append(
             HeaderRule(

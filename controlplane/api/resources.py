@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from controlplane.api.context import RequestContext
+from controlplane.api.operations import Reply
 from controlplane.errors import Conflict, DomainError, PreconditionFailed
-from controlplane.store.port import Put, VersionIs, Write
-from controlplane.store.repositories import Collection, Guarded, Versioned, commit
+from controlplane.store.port import MustNotExist, Put, VersionIs, Write
+from controlplane.store.repositories import Collection, Guarded, UniqueIndex, Versioned, commit
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -83,3 +84,36 @@ def delete_versioned(
             audit(ctx, action, current.value, None),
         ],
     )
+
+
+def read(collection: Collection[M], key: str) -> Reply:
+    """The resource with its ETag, or 404."""
+    found = collection.require(key)
+    return Reply(found.value, etag=found.version)
+
+
+def create(
+    ctx: RequestContext,
+    collection: Collection[M],
+    key: str,
+    value: M,
+    *,
+    action: str,
+    location: str,
+    also: Sequence[Guarded | Write] = (),
+) -> Reply:
+    """Store a new resource with what must change with it, audited; answer 201."""
+    commit(
+        ctx.services.store,
+        [collection.put(key, value, MustNotExist()), *also, audit(ctx, action, None, value)],
+    )
+    return Reply(value, status=201, etag=1, location=location)
+
+
+def renaming(
+    index: UniqueIndex, old: str, new: str, owner: str, taken: DomainError
+) -> list[Guarded | Write]:
+    """The index writes that move a unique value (a name) from `old` to `new`, if it changed."""
+    if old == new:
+        return []
+    return [Guarded(index.claim(new, owner), taken), index.release(old)]

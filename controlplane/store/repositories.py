@@ -153,6 +153,11 @@ class UniqueIndex:
         item = self.store.get(self.partition, value)
         return str(item.data["id"]) if item else None
 
+    def ensure_free(self, value: str, taken: DomainError) -> None:
+        """Fail early when the value is taken (the claim in the transaction stays the guard)."""
+        if self.lookup(value) is not None:
+            raise taken
+
     def claim(self, value: str, owner: str) -> Put:
         return Put(self.partition, value, {"id": owner}, MustNotExist())
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from controlplane.api.contract import HTTP_METHODS, load_document
+from controlplane.api.contract import HTTP_METHODS, load_document, resolve_ref
 from controlplane.settings import ADMIN_SCOPE, INVOKE_SCOPE
 
 DOCUMENT = load_document()
@@ -33,12 +33,7 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def resolve(node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = DOCUMENT
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
+    return resolve_ref(DOCUMENT, node)
 
 
 OPERATIONS = operations()
