@@ -15,16 +15,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
 import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
-LOG_TAIL_CHARS = 8000
+LOG_TAIL_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -148,10 +149,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     selection broken). A no-op where the node id already carries the parameters.
     """
     for item in items:
-        name, bracket, params = item.name.partition("[")
-        node_id = getattr(item, "_id", None)
-        if bracket and "[" not in item.nodeid and hasattr(node_id, "with_params"):
-            item._id = node_id.with_params(params.removesuffix("]"))  # type: ignore[attr-defined]
+        _, bracket, params = item.name.partition("[")
+        with_params = getattr(getattr(item, "_id", None), "with_params", None)
+        if bracket and "[" not in item.nodeid and with_params is not None:
+            item._id = with_params(params.removesuffix("]"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failing test's report ends with the last lines the server logged (errors, tracebacks)."""
+    report = yield
+    gateway = getattr(item, "funcargs", {}).get("gateway")
+    if report.when == "call" and report.failed and isinstance(gateway, Gateway):
+        report.sections.append(("local server log (last lines)", gateway.log_tail()))
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -175,5 +188,11 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         _wait_until_ready(process, base_url, log_path)
         token = _admin_token(data_dir, base_url)
         yield Gateway(base_url=base_url, token=token, data_dir=data_dir, log_path=log_path)
+        if process.poll() is not None:
+            pytest.fail(
+                f"the server died during the run (exit code {process.returncode}); "
+                f"its output:\n{_tail(log_path)}",
+                pytrace=False,
+            )
     finally:
         _stop(process)

@@ -6,25 +6,25 @@
 - `test_stateful`: the stateful phase, sequences of calls that follow the contract's OpenAPI links
   (createTeam -> getTeam/updateTeam/deleteTeam/rotateTeamSecret, createBudget -> ..., and so on).
 
-Seed, generation modes and example counts are in schemathesis.toml next to this file.
-
-The server, its URL and the admin token exist only once the session fixture `gateway` has started
-it, but Schemathesis builds the tests (and draws the examples and coverage cases, credentials
-included) at collection. So the auth provider hands out a placeholder token and each request gets
-the real one right before it is sent (`_authorize`). The provider still matters: through it
-Schemathesis knows the `Authorization` header is a real credential, leaves it out of the cases that
-test a missing or bad token, and `ignored_auth` checks that the server refuses requests without it.
+Seed, generation modes, example counts and the per-operation expectations are in
+schemathesis.toml next to this file; README.md explains the choices.
 """
 
 from __future__ import annotations
 
+import re
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import hypothesis
 import pytest
 import schemathesis
 from schemathesis import Case
+from schemathesis.generation.meta import TestPhase
+from schemathesis.generation.stateful.state_machine import APIStateMachine, StepInput
+from schemathesis.specs.openapi.stateful import is_root_allowed, normalize_name, transition
 
 if TYPE_CHECKING:
     from conftest import Gateway
@@ -32,10 +32,15 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 CONTRACT = HERE.parent / "openapi.yaml"
 
-# Stateful phase: the number of scenarios, each a sequence of 2 to `max-steps` linked calls.
-STATEFUL_SCENARIOS = 40
+# Stateful phase: the number of scenarios, each a sequence of 2 to `max-steps` calls.
+STATEFUL_SCENARIOS = 150
 
-PLACEHOLDER_TOKEN = "contract-tests-admin-token"  # noqa: S105 - replaced by the real token
+# The server, its URL and the admin token exist only once the session fixture `gateway` has
+# started it, but Schemathesis builds the tests at collection, and draws the examples and
+# coverage cases (credentials included) then. So the auth provider hands out this placeholder and
+# each request gets the real token right before it is sent (`_authorize`).
+PLACEHOLDER_TOKEN = "contract-tests-admin-token"
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 config = schemathesis.Config.from_path(HERE / "schemathesis.toml")
 schema = schemathesis.openapi.from_path(CONTRACT, config=config)
@@ -45,7 +50,12 @@ pytestmark = pytest.mark.e2e
 
 @schema.auth(refresh_interval=None)
 class AdminBearerToken:
-    """Credentials of the contract's `CognitoAuth` scheme: `Authorization: Bearer <token>`."""
+    """Credentials of the contract's `CognitoAuth` scheme: `Authorization: Bearer <token>`.
+
+    As an auth provider, not a plain header, the token counts as real credentials: Schemathesis
+    keeps it out of the cases that test a missing or bad token, and `ignored_auth` checks that the
+    server refuses requests without it.
+    """
 
     def get(self, case: Case, ctx: schemathesis.AuthContext) -> str:
         return PLACEHOLDER_TOKEN
@@ -80,10 +90,149 @@ def test_api(case: Case, gateway: Gateway) -> None:
     case.call_and_validate(base_url=gateway.base_url)
 
 
+# Stateful phase --------------------------------------------------------------------------------
+
+
+# What every scenario starts with (the rule and the policy are the contract's examples): list
+# operations then have items, so the links from lists to items are followed with real ids, the
+# `standard` team has its default budget, and createBudget has an `unlimited` team (the only tier
+# without a default budget) to give a budget to.
+INITIAL_RESOURCES = (
+    (
+        "/teams",
+        {"name": "seed-unlimited", "contact_email": "seed@example.com", "tier": "unlimited"},
+    ),
+    ("/teams", {"name": "seed-standard", "contact_email": "seed@example.com", "tier": "standard"}),
+    (
+        "/routing",
+        {
+            "model": "claude-sonnet-4",
+            "strategy": "failover",
+            "targets": [
+                {
+                    "provider": "bedrock",
+                    "model": "anthropic.claude-sonnet-4-20250514-v1:0",
+                    "region": "us-east-1",
+                },
+                {"provider": "anthropic", "model": "claude-sonnet-4-20250514"},
+            ],
+            "retry": {"attempts": 2, "on_status": [429, 503]},
+        },
+    ),
+    (
+        "/scanner",
+        {
+            "name": "pii-masking",
+            "applies_to": {"mode": "all"},
+            "phase": "both",
+            "detectors": [{"detector": "email", "action": "mask"}],
+            "custom_rules": [
+                {
+                    "name": "internal-hostnames",
+                    "pattern": r"[a-z0-9-]+\.corp\.example\.com",
+                    "action": "mask",
+                }
+            ],
+        },
+    ),
+)
+
+
+def _reset(gateway: Gateway) -> None:
+    """Put the control plane in the same state before every scenario: delete everything through
+    the API (teams with their budgets, rules, policies, price overrides), then create
+    `INITIAL_RESOURCES`.
+
+    Hypothesis needs it: it refuses to go on when a replayed sequence of calls gets other answers
+    (a name taken by an earlier scenario would turn a 201 into a 409).
+    """
+    with httpx.Client(base_url=gateway.base_url, headers=gateway.auth_headers, timeout=10) as api:
+
+        def each(path: str) -> list[dict[str, Any]]:
+            items: list[dict[str, Any]] = []
+            cursor = None
+            while True:
+                params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
+                page = api.get(path, params=params).raise_for_status().json()
+                items += page["items"]
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    return items
+
+        for team in each("/teams"):
+            api.delete(f"/teams/{team['team_id']}").raise_for_status()
+        for budget in each("/budgets"):
+            api.delete(f"/budgets/{budget['budget_id']}").raise_for_status()
+        for rule in each("/routing"):
+            api.delete(f"/routing/{rule['rule_id']}").raise_for_status()
+        for policy in each("/scanner"):
+            api.delete(f"/scanner/{policy['policy_id']}").raise_for_status()
+        for price in each("/pricing"):
+            if price["source"] == "override":
+                api.delete(f"/pricing/{price['provider']}/{price['model']}").raise_for_status()
+        for path, body in INITIAL_RESOURCES:
+            api.post(path, json=body).raise_for_status()
+
+
+def _fresh_idempotency_key(case: Case) -> None:
+    """Replace a valid generated Idempotency-Key by a unique one.
+
+    Keys outlive `_reset` (24 hours): a short generated key seen again in a later scenario would
+    replay the answer about a resource deleted since, or answer 422 for another body. Invalid keys
+    (negative cases) are left as generated.
+    """
+    headers = case.headers or {}
+    key = headers.get("Idempotency-Key")
+    if isinstance(key, str) and IDEMPOTENCY_KEY.match(key):
+        headers["Idempotency-Key"] = uuid.uuid4().hex
+
+
+def _no_guessed_if_match(case: Case) -> None:
+    """Positive cases of the stateful phase send no `If-Match`.
+
+    The contract's links pass ids, not ETags, so a generated `If-Match` is a guess that fails with
+    412 nearly always: updates and deletes along the links would never reach the server's logic,
+    and `use_after_free` would have no delete to check. (`test_api` still sends generated values.)
+    """
+    if case.meta is not None and case.meta.generation.mode.is_positive and case.headers:
+        case.headers.pop("If-Match", None)
+
+
+def _with_root(machine: type[APIStateMachine], method: str, path: str) -> type[APIStateMachine]:
+    """`machine` with one more operation that may start a scenario.
+
+    Schemathesis starts scenarios only with operations likely to succeed on random data (POSTs,
+    GETs without path parameters), so `putPriceOverride`, a PUT that creates, would never run and
+    its links (getPrice, deletePriceOverride) never be followed. This adds the root rule that
+    Schemathesis would have built for it, with positive data.
+    """
+    operation = schema[path][method.upper()]
+    name = normalize_name(f"RANDOM -> {operation.label}")
+    rule = transition(
+        name=name,
+        target=hypothesis.stateful.Bundle("catch_all"),
+        precondition=is_root_allowed(operation.label),
+        input=operation.as_strategy(phase=TestPhase.STATEFUL).map(StepInput.initial),
+    )
+    attributes = {
+        name: rule,
+        "root_rules": machine.root_rules | {name},
+        "_root_labels": machine._root_labels | {operation.label},  # type: ignore[attr-defined]
+    }
+    return type(machine.__name__, (machine,), attributes)
+
+
 def test_stateful(gateway: Gateway) -> None:
-    class AdminWorkflow(schema.as_state_machine()):  # type: ignore[misc]
+    base = _with_root(schema.as_state_machine(), "PUT", "/pricing/{provider}/{model}")
+
+    class AdminWorkflow(base):  # type: ignore[misc,valid-type]
+        def setup(self) -> None:
+            _reset(gateway)
+
         def before_call(self, case: Case) -> None:
             _authorize(case, gateway)
+            _fresh_idempotency_key(case)
+            _no_guessed_if_match(case)
 
         def get_call_kwargs(self, case: Case) -> dict[str, Any]:
             return {"base_url": gateway.base_url}
