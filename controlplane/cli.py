@@ -65,6 +65,10 @@ def serve(
     The first start creates the data dir with the SQLite database, an RSA signing key and an admin
     client whose credentials are written to <data-dir>/admin-client.json (mode 0600).
     """
+    import warnings
+
+    # connexion imports starlette's test client at start-up, which warns about httpx: noise here.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     import uvicorn
 
     from controlplane.adapters.local import create_app, open_control_plane
