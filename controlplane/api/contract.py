@@ -45,6 +45,8 @@ class OperationInfo:
     scope_alternatives: tuple[frozenset[str], ...]
     """API Gateway's reading: the token needs every scope of at least one alternative."""
     body_schema: str | None
+    body_min_properties: int
+    """`minProperties` of the body (generated models cannot express it)."""
     success_statuses: tuple[int, ...]
     headers: tuple[HeaderRule, ...]
 
@@ -117,6 +119,9 @@ def parse_contract(document: dict[str, Any]) -> Contract:
                     for scopes in requirement.values()
                 ),
                 body_schema=body_ref.rsplit("/", 1)[-1] if body_ref else None,
+                body_min_properties=int(
+                    resolve_ref(document, body["schema"]).get("minProperties", 0) if body_ref else 0
+                ),
                 success_statuses=tuple(
                     int(code) for code in op["responses"] if str(code).startswith("2")
                 ),

@@ -86,7 +86,7 @@ class Dispatcher:
         op = self.operations[request.operation_id]
         _check_headers(info, request.headers)
         params = _parse_params(op, request)
-        body, canonical_body = self._parse_body(op, request)
+        body, canonical_body = self._parse_body(op, info, request)
         ctx = RequestContext(
             principal=request.principal,
             services=self.services,
@@ -99,7 +99,9 @@ class Dispatcher:
             return _response(call(op, ctx, params, body))
         return self._idempotent(op, ctx, params, body, key, canonical_body)
 
-    def _parse_body(self, op: Operation, request: ApiRequest) -> tuple[BaseModel | None, bytes]:
+    def _parse_body(
+        self, op: Operation, info: OperationInfo, request: ApiRequest
+    ) -> tuple[BaseModel | None, bytes]:
         if op.body_model is None:
             return None, b""
         raw = request.body or b""
@@ -142,10 +144,12 @@ class Dispatcher:
             model = op.body_model.model_validate_json(text, strict=True)
         except ValidationError as exc:
             raise validation_error(exc, location=None) from exc
-        if request.operation_id.startswith("update") and not model.model_fields_set:
+        if len(model.model_fields_set) < info.body_min_properties:
             raise BadRequest(
-                detail="name at least one field to change",
-                errors=[FieldProblem("body", "must have at least 1 property")],
+                detail=f"name at least {info.body_min_properties} field(s)",
+                errors=[
+                    FieldProblem("body", f"must have at least {info.body_min_properties} property")
+                ],
             )
         canonical = json.dumps(decoded, sort_keys=True, separators=(",", ":")).encode()
         return model, canonical
