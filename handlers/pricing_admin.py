@@ -7,14 +7,13 @@ from typing import Any
 from controlplane.adapters.apigw import handle_event
 from controlplane.api.context import RequestContext
 from controlplane.api.operations import Reply, operation
-from controlplane.api.resources import audit, changed_concurrently, delete_versioned
+from controlplane.api.resources import create, delete_versioned, save_replacement
 from controlplane.domain.pricing import PriceKey, effective_prices, normalise_price
 from controlplane.domain.providers import is_known_provider, unknown_provider_message
 from controlplane.errors import NotFound, Unprocessable, field_error
 from controlplane.pricing import default_prices
 from controlplane.services import Services
-from controlplane.store.port import MustNotExist, VersionIs
-from controlplane.store.repositories import Guarded, commit, decode_cursor, encode_cursor
+from controlplane.store.repositories import decode_cursor, encode_cursor
 from generated.models import (
     DeletePriceOverrideParameters,
     GetPriceParameters,
@@ -84,27 +83,23 @@ def put_price_override(
         raise field_error(Unprocessable, "provider", unknown_provider_message(params.provider))
     services = ctx.services
     key = PriceKey(params.provider, params.model)
-    current = services.price_overrides.get(key.sort_key)
-    current_version = current.version if current else DEFAULT_VERSION
-    ctx.check_version(current_version)
     price = _price(key, normalise_price(body.model_dump(exclude_none=True)), "override")
     price = price.model_copy(update={"updated_at": services.now()})
-    condition = VersionIs(current.version) if current else MustNotExist()
-    before = current.value if current else None
-    commit(
-        services.store,
-        [
-            Guarded(
-                services.price_overrides.put(key.sort_key, price, condition),
-                changed_concurrently(ctx),
-            ),
-            audit(ctx, "putPriceOverride", before, price),
-        ],
-    )
-    location = f"/pricing/{key.provider}/{key.model}"
+    current = services.price_overrides.get(key.sort_key)
     if current is None:
-        return Reply(price, status=201, etag=1, location=location)
-    return Reply(price, etag=current.version + 1)
+        ctx.check_version(DEFAULT_VERSION)
+        return create(
+            ctx,
+            services.price_overrides,
+            key.sort_key,
+            price,
+            action="putPriceOverride",
+            location=f"/pricing/{key.provider}/{key.model}",
+        )
+    version = save_replacement(
+        ctx, services.price_overrides, key.sort_key, current, price, action="putPriceOverride"
+    )
+    return Reply(price, etag=version)
 
 
 @operation("deletePriceOverride")
