@@ -260,3 +260,22 @@ def test_405_lists_the_methods_of_the_path(client: TestClient) -> None:
     answer = client.options("/teams/tm_01jd2x3y4z5a6b7c8d9e0f1g2h")
     assert answer.status_code == 405
     assert answer.headers["allow"] == "GET, PUT, DELETE"
+
+
+def test_oversized_and_non_utf8_bodies(client: TestClient, plane: LocalControlPlane) -> None:
+    headers = {
+        "Authorization": f"Bearer {admin_token(client, plane)}",
+        "Content-Type": "application/json",
+    }
+    huge = client.post("/teams", content=b'{"name": "' + b"x" * 70_000 + b'"}', headers=headers)
+    assert huge.status_code == 413
+    assert huge.headers["content-type"] == "application/problem+json"
+    garbled = client.post("/teams", content=b'{"name": "\xff"}', headers=headers)
+    assert garbled.status_code == 400
+    assert "UTF-8" in garbled.json()["detail"]
+    form = client.post(
+        "/teams",
+        content=b"name=x",
+        headers=headers | {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert form.status_code == 415
