@@ -9,6 +9,7 @@ the generated models), so the Lambda is correct on its own. No connexion, no ope
 from __future__ import annotations
 
 import base64
+import binascii
 import logging
 import uuid
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from typing import Any
 from controlplane.api.contract import load_contract
 from controlplane.api.dispatch import ApiRequest, ApiResponse, Dispatcher, problem_response
 from controlplane.api.operations import bind
-from controlplane.errors import DomainError, NotFound, Unauthorized
+from controlplane.errors import BadRequest, DomainError, NotFound, Unauthorized
 from controlplane.identity.principal import principal_from_claims
 from controlplane.services import build_services
 from controlplane.settings import Settings
@@ -61,8 +62,13 @@ def _request(
         raise Unauthorized(detail="the request carries no authorizer claims")
     body = event.get("body")
     raw: bytes | None = None
-    if body is not None:
-        raw = base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode()
+    if body is not None and event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadRequest(detail="the body is not valid base64") from exc
+    elif body is not None:
+        raw = str(body).encode()
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
     return ApiRequest(
         operation_id=info.operation_id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,15 +72,30 @@ class Dispatcher:
         self.services = services
 
     def handle(self, request: ApiRequest) -> ApiResponse:
+        started = time.perf_counter()
         try:
-            return self._handle(request)
+            response = self._handle(request)
         except DomainError as error:
-            return problem_response(error, instance=request.path, request_id=request.request_id)
+            response = problem_response(error, instance=request.path, request_id=request.request_id)
         except Exception:
             log.exception("unexpected error in %s", request.operation_id)
-            return problem_response(
+            response = problem_response(
                 internal_error(), instance=request.path, request_id=request.request_id
             )
+        log.info(
+            "%s %s -> %d",
+            request.operation_id,
+            request.path,
+            response.status,
+            extra={
+                "operation_id": request.operation_id,
+                "status": response.status,
+                "client_id": request.principal.client_id,
+                "request_id": request.request_id,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return response
 
     def _handle(self, request: ApiRequest) -> ApiResponse:
         info = self.contract.operations[request.operation_id]

@@ -158,3 +158,10 @@ def test_explicit_nulls_are_refused(api: LambdaApi) -> None:
     )
     assert answer.status == 400
     assert [e["field"] for e in answer.body["errors"]] == ["long_context.cache_write"]
+
+
+def test_invalid_base64_body_is_400(dispatcher: Dispatcher) -> None:
+    event = apigw_event("POST", "/teams", "/teams")
+    event["body"] = "not base64!"
+    event["isBase64Encoded"] = True
+    assert handle_event(event, None, dispatcher)["statusCode"] == 400
