@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -198,7 +199,14 @@ def test_gateway_responses_map_rejections_to_problems() -> None:
             response["responseParameters"]["gatewayresponse.header.Content-Type"]
             == "'application/problem+json'"
         ), name
-        assert '"type"' in response["responseTemplates"]["application/json"], name
+        # Templates get plain substitution, no escaping: only variables that API Gateway
+        # already renders as JSON strings (messageString) may stand unquoted.
+        template = response["responseTemplates"]["application/json"]
+        assert "validationErrorString" not in template, name
+        rendered = template.replace("$context.error.messageString", '"a \\"quoted\\" message"')
+        problem = json.loads(rendered.replace("$context.path", "/teams"))
+        assert problem["status"] == response["statusCode"], name
+        assert set(problem) == {"type", "title", "status", "detail", "instance"}, name
     assert "DEFAULT_5XX" in responses
     assert "DEFAULT_4XX" in responses
 
