@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -37,7 +37,6 @@ class Settings:
     # HTTP
     max_body_bytes: int = 64 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def sqlite_path(self) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -65,12 +64,9 @@ class Answer:
 
 def _route(path: str) -> tuple[str, dict[str, str]]:
     """The contract's path template matching a concrete path, and its parameters."""
-    for template in load_contract().document["paths"]:
-        pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
-        match = re.match(pattern, path)
-        if match:
-            return template, match.groupdict()
-    raise AssertionError(f"no path of the contract matches {path}")
+    matched = load_contract().match_path(path)
+    assert matched is not None, f"no path of the contract matches {path}"
+    return matched
 
 
 class LambdaApi:

@@ -14,7 +14,6 @@ import binascii
 import inspect
 import json
 import logging
-import os
 import re
 import uuid
 from collections.abc import Callable, Coroutine
@@ -49,6 +48,7 @@ from controlplane.errors import (
 from controlplane.identity.authorizer import Authorizer
 from controlplane.identity.local import LocalIdentityProvider
 from controlplane.identity.tokens import TokenIssuer, TokenVerifier, load_or_create_signing_key
+from controlplane.private_files import write_private
 from controlplane.services import Services, build_services
 from controlplane.settings import ADMIN_SCOPE, Settings
 
@@ -125,12 +125,7 @@ def ensure_admin_client(settings: Settings, identity: LocalIdentityProvider) -> 
         "token_endpoint": settings.token_endpoint,
         "scope": ADMIN_SCOPE,
     }
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(document, handle, indent=2)
-        handle.write("\n")
-    os.replace(tmp, path)
+    write_private(path, (json.dumps(document, indent=2) + "\n").encode())
     return AdminClient(
         issued.client_id, issued.client_secret, settings.token_endpoint, ADMIN_SCOPE, created=True
     )
@@ -317,11 +312,11 @@ class DispatchingResolver(Resolver):  # type: ignore[misc]
 
 def _allowed_methods(contract: Contract, path: str) -> str | None:
     """The methods the contract has for a concrete path, as an `Allow` header value."""
-    for template, item in contract.document["paths"].items():
-        pattern = "^" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template)) + "$"
-        if re.match(pattern, path):
-            return ", ".join(m.upper() for m in HTTP_METHODS if m in item)
-    return None
+    matched = contract.match_path(path)
+    if matched is None:
+        return None
+    item = contract.document["paths"][matched[0]]
+    return ", ".join(m.upper() for m in HTTP_METHODS if m in item)
 
 
 def _error_handler(error_type: type[DomainError], detail: str, contract: Contract) -> Any:

@@ -59,6 +59,15 @@ class Contract:
     document: dict[str, Any]
     operations: dict[str, OperationInfo]
 
+    def match_path(self, path: str) -> tuple[str, dict[str, str]] | None:
+        """The path template a concrete path falls under, and its path parameters."""
+        for template in self.document["paths"]:
+            pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
+            match = re.match(pattern, path)
+            if match:
+                return template, match.groupdict()
+        return None
+
     def by_route(self, method: str, path_template: str) -> OperationInfo | None:
         for op in self.operations.values():
             if op.method == method.lower() and op.path == path_template:

@@ -36,14 +36,29 @@ def token_request(client: TestClient, **form: str) -> Any:
     return client.post("/oauth2/token", data=form)
 
 
-def admin_token(client: TestClient, plane: LocalControlPlane) -> str:
-    answer = token_request(
+def admin_token_request(client: TestClient, plane: LocalControlPlane) -> Any:
+    return token_request(
         client,
         grant_type="client_credentials",
         client_id=plane.admin.client_id,
         client_secret=plane.admin.client_secret,
         scope=ADMIN_SCOPE,
     )
+
+
+def team_token(client: TestClient, credentials: dict[str, Any]) -> str:
+    answer = token_request(
+        client,
+        grant_type="client_credentials",
+        client_id=credentials["client_id"],
+        client_secret=credentials["client_secret"],
+    )
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["access_token"])
+
+
+def admin_token(client: TestClient, plane: LocalControlPlane) -> str:
+    answer = admin_token_request(client, plane)
     assert answer.status_code == 200, answer.text
     return str(answer.json()["access_token"])
 
@@ -64,13 +79,7 @@ def test_first_start_writes_admin_credentials_0600_and_restart_keeps_them(
 
 
 def test_token_shaped_like_cognito(client: TestClient, plane: LocalControlPlane) -> None:
-    answer = token_request(
-        client,
-        grant_type="client_credentials",
-        client_id=plane.admin.client_id,
-        client_secret=plane.admin.client_secret,
-        scope=ADMIN_SCOPE,
-    )
+    answer = admin_token_request(client, plane)
     body = answer.json()
     assert set(body) == {"access_token", "token_type", "expires_in"}
     assert body["token_type"] == "Bearer"
@@ -132,13 +141,7 @@ def test_invoke_token_is_refused_by_the_admin_api(
 ) -> None:
     headers = {"Authorization": f"Bearer {admin_token(client, plane)}"}
     credentials = client.post("/teams", json=TEAM, headers=headers).json()["credentials"]
-    answer = token_request(
-        client,
-        grant_type="client_credentials",
-        client_id=credentials["client_id"],
-        client_secret=credentials["client_secret"],
-    )
-    invoke = answer.json()["access_token"]
+    invoke = team_token(client, credentials)
     assert jwt.decode(invoke, options={"verify_signature": False})["scope"] == INVOKE_SCOPE
     refused = client.get("/teams", headers={"Authorization": f"Bearer {invoke}"})
     assert refused.status_code == 403
@@ -219,13 +222,7 @@ def test_deregistered_team_token_stops_working(
 ) -> None:
     headers = {"Authorization": f"Bearer {admin_token(client, plane)}"}
     registration = client.post("/teams", json=TEAM, headers=headers).json()
-    credentials = registration["credentials"]
-    invoke = token_request(
-        client,
-        grant_type="client_credentials",
-        client_id=credentials["client_id"],
-        client_secret=credentials["client_secret"],
-    ).json()["access_token"]
+    invoke = team_token(client, registration["credentials"])
     assert client.get("/teams", headers={"Authorization": f"Bearer {invoke}"}).status_code == 403
     client.delete(f"/teams/{registration['team']['team_id']}", headers=headers)
     assert client.get("/teams", headers={"Authorization": f"Bearer {invoke}"}).status_code == 401
