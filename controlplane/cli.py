@@ -6,11 +6,13 @@ import json
 import logging
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from controlplane.money import format_usd
 from controlplane.settings import Settings
 
 
@@ -130,6 +132,247 @@ def token(ctx: click.Context, url: str | None) -> None:
             f"token request failed ({response.status_code}): {response.text}"
         )
     click.echo(response.json()["access_token"])
+
+
+# usage -------------------------------------------------------------------------------------------
+
+
+@main.group()
+def usage() -> None:
+    """Usage ingestion from agentgateway's access logs."""
+
+
+@usage.command("ingest")
+@click.argument("source", type=click.Path(allow_dash=True, dir_okay=False, path_type=Path))
+@click.option("--follow", "-f", is_flag=True, help="Keep reading as the file grows (Ctrl-C stops).")
+@click.option(
+    "--batch-mb",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Megabytes of log per batch (one store transaction per 99 aggregates of a batch).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the summary.")
+@click.pass_context
+def usage_ingest(
+    ctx: click.Context, source: Path, follow: bool, batch_mb: int, quiet: bool
+) -> None:
+    """Ingest agentgateway's JSON access log from SOURCE (a file, or - for stdin).
+
+    Each batch is applied exactly once: re-running over the same file never double counts (a
+    checkpoint in the data dir remembers where each file was read to, and every batch carries
+    an id recorded with its counters). Prints what was counted, skipped and left unpriced.
+    """
+    from controlplane.file_ingest import Checkpoints, ingest_file, ingest_stream
+    from controlplane.ingest import Ingestor, IngestReport
+    from controlplane.services import build_services
+
+    settings = _settings(ctx)
+    services = build_services(settings)
+    ingestor = Ingestor(services)
+    batch_bytes = batch_mb * 1024 * 1024
+    if str(source) == "-":
+        report = ingest_stream(ingestor, sys.stdin.buffer, batch_bytes=batch_bytes)
+        _print_ingest_summary(report)
+        return
+    if not source.exists():
+        raise click.ClickException(f"{source} does not exist")
+    checkpoints = Checkpoints(settings.checkpoint_path)
+    if follow:
+
+        def show(consumed: int, report: IngestReport) -> None:
+            if not quiet:
+                click.echo(
+                    f"{report.lines:>9,} lines  {report.requests:>9,} requests  "
+                    f"{format_usd(report.cost_usd)} USD  ({report.batch_id})",
+                    err=True,
+                )
+
+        try:
+            total = ingest_file(
+                ingestor, source, checkpoints, follow=True, on_batch=show, batch_bytes=batch_bytes
+            )
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
+            return
+        _print_ingest_summary(total)
+        return
+    from controlplane.file_ingest import start_position
+
+    remaining = source.stat().st_size - start_position(source, checkpoints).offset
+    with click.progressbar(
+        length=remaining,
+        label=f"Ingesting {source.name}",
+        file=sys.stderr,
+        hidden=quiet or remaining == 0,
+        show_pos=False,
+        show_percent=True,
+        show_eta=True,
+    ) as bar:
+        total = ingest_file(
+            ingestor,
+            source,
+            checkpoints,
+            batch_bytes=batch_bytes,
+            on_batch=lambda consumed, _report: bar.update(consumed),
+        )
+    _print_ingest_summary(total)
+
+
+def _print_ingest_summary(report: Any) -> None:
+    skipped = sum(report.skipped.values())
+    reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(report.skipped.items())) or "none"
+    lines = [
+        f"Lines read:          {report.lines:,}",
+        f"Requests counted:    {report.requests:,}",
+        f"Cost:                {format_usd(report.cost_usd)} USD",
+        f"Skipped lines:       {skipped:,} ({reasons})",
+        f"Unattributed:        {report.unattributed_requests:,} requests (no known client id)",
+        f"Unpriced:            {report.unpriced_requests:,} requests",
+        f"Batches:             {report.chunks_applied:,} applied, "
+        f"{report.chunks_already_applied:,} already applied before",
+        f"Store writes:        {report.writes:,}",
+    ]
+    if report.unpriced_models:
+        models = ", ".join(f"{p}/{m}" for p, m in sorted(report.unpriced_models))
+        lines.append(f"Unpriced models:     {models}")
+    if report.alerts:
+        for alert in report.alerts:
+            lines.append(f"Alert sent:          {alert.message}")
+    if report.lines == 0 and report.chunks == 0:
+        lines = ["Nothing new to ingest (the checkpoint is at the end of the file)."]
+    click.echo("\n".join(lines))
+
+
+# config ------------------------------------------------------------------------------------------
+
+
+@main.group()
+def config() -> None:
+    """The agentgateway config rendered from routing rules, scanner policies and prices."""
+
+
+@config.command("render")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default=None,
+    help="Write the config here (atomically) instead of to stdout.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+)
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Also publish it where agentgateway reads it (the data dir's file, or S3).",
+)
+@click.pass_context
+def config_render(ctx: click.Context, output: Path | None, fmt: str, publish: bool) -> None:
+    """Render the agentgateway config of the current state, validated against its schema."""
+    from controlplane.config_publisher import publish as publish_config
+    from controlplane.config_publisher import render_current
+    from controlplane.errors import DomainError
+    from controlplane.files import write_atomically
+    from controlplane.services import build_services
+
+    services = build_services(_settings(ctx))
+    try:
+        rendered = render_current(services)
+    except DomainError as error:
+        raise click.ClickException(error.detail) from error
+    text = (
+        rendered.text
+        if fmt == "yaml"
+        else json.dumps(rendered.document, indent=2, sort_keys=True) + "\n"
+    )
+    if output is None or str(output) == "-":
+        click.echo(text, nl=False)
+    else:
+        write_atomically(output, text.encode())
+        click.echo(f"Wrote {output} (ETag {rendered.etag})", err=True)
+    if publish:
+        if publish_config(services) is None:
+            raise click.ClickException("publishing failed (see the log above)")
+        where = (
+            f"s3://{services.settings.config_s3_bucket}/{services.settings.config_s3_key}"
+            if services.settings.config_s3_bucket
+            else services.settings.config_path
+        )
+        click.echo(f"Published to {where}", err=True)
+
+
+# dev ---------------------------------------------------------------------------------------------
+
+
+@main.group()
+def dev() -> None:
+    """Tools for development, tests and benchmarks."""
+
+
+@dev.command("generate-logs")
+@click.option("--lines", "-n", default=10_000, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same log.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default="-",
+    show_default=True,
+    help="File to write (- for stdout).",
+)
+@click.option(
+    "--teams-from-store",
+    is_flag=True,
+    help="Attribute lines to the registered teams' clients (default: made-up clients).",
+)
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    default=None,
+    help="Time of the first line, UTC (default: the start of the current day).",
+)
+@click.pass_context
+def dev_generate_logs(
+    ctx: click.Context,
+    lines: int,
+    seed: int,
+    output: Path,
+    teams_from_store: bool,
+    start: datetime | None,
+) -> None:
+    """Write a realistic agentgateway access log: many teams and models, cache tokens,
+    streaming, upstream errors, malformed and non-LLM lines, unknown models."""
+    from controlplane.loggen import generate_access_log
+
+    teams = None
+    if teams_from_store:
+        from controlplane.services import build_services
+
+        services = build_services(_settings(ctx))
+        found: list[tuple[str, list[str]]] = []
+        cursor = None
+        while True:
+            page, cursor = services.teams.page(cursor, 100)
+            found += [(team.team_id, [team.client_id]) for team in page]
+            if cursor is None:
+                break
+        if not found:
+            raise click.ClickException("no teams registered: register one first")
+        teams = found
+    begin = start or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    begin = begin.replace(tzinfo=UTC)
+    generated = generate_access_log(lines, seed=seed, start=begin, teams=teams)
+    if str(output) == "-":
+        out = sys.stdout
+        for line in generated:
+            out.write(line + "\n")
+        return
+    with output.open("w") as handle:
+        for line in generated:
+            handle.write(line + "\n")
+    click.echo(f"Wrote {lines:,} lines to {output}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

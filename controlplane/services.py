@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from controlplane.alerts import AlertSink, build_alert_sink
 from controlplane.clock import Clock, isoformat, system_clock
 from controlplane.identity.port import IdentityProvider
 from controlplane.settings import Settings
 from controlplane.store.port import Store
 from controlplane.store.repositories import AuditLog, Collection, IdempotencyKeys, UniqueIndex
+from controlplane.store.usage import UsageLedger
 from generated.models import Budget, Price, RoutingRule, ScannerPolicy, Team
 
 
@@ -19,12 +21,17 @@ class Services:
     store: Store
     identity: IdentityProvider
     clock: Clock
+    alert_sink: AlertSink = field(default=None)  # type: ignore[assignment]
+    """Where budget alerts go; built from settings when not given."""
 
     def __post_init__(self) -> None:
+        if self.alert_sink is None:
+            self.alert_sink = build_alert_sink(self.settings)
         store = self.store
         self.teams = Collection(store, "TEAM", Team, "team")
         self.team_names = UniqueIndex(store, "TEAM_NAME")
         self.client_teams = UniqueIndex(store, "CLIENT")
+        self.retired_clients = UniqueIndex(store, "CLIENT_RETIRED")
         self.budgets = Collection(store, "BUDGET", Budget, "budget")
         self.team_budgets = UniqueIndex(store, "TEAM_BUDGET")
         self.price_overrides = Collection(store, "PRICE", Price, "price override")
@@ -34,6 +41,7 @@ class Services:
         self.policy_names = UniqueIndex(store, "POLICY_NAME")
         self.audit = AuditLog(store, lambda: isoformat(self.clock()))
         self.idempotency = IdempotencyKeys(store, self.settings.idempotency_ttl_seconds)
+        self.ledger = UsageLedger(store)
 
     def now(self) -> datetime:
         return self.clock()

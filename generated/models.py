@@ -327,70 +327,6 @@ class BudgetUpdate(BaseModel):
     """
 
 
-class Budget(BaseModel):
-    """
-    A team's monthly spend budget.
-    """
-
-    budget_id: Annotated[
-        str, Field(examples=["bg_01jd2x3y4z5a6b7c8d9e0f1g2h"], pattern="^bg_[0-9a-z]{26}$")
-    ]
-    """
-    A budget id, assigned by the control plane.
-    """
-    team_id: Annotated[
-        str, Field(examples=["tm_01jd2x3y4z5a6b7c8d9e0f1g2h"], pattern="^tm_[0-9a-z]{26}$")
-    ]
-    """
-    A team id, assigned by the control plane.
-    """
-    amount_usd: Annotated[
-        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
-    ]
-    """
-    An amount of US dollars as a decimal string with at most 6 decimals.
-    """
-    period: Annotated[Literal["monthly"], Field(examples=["monthly"])]
-    """
-    The budget period; `monthly` is the calendar month in UTC.
-    """
-    model_limits: list[ModelLimit]
-    """
-    Per-model limits.
-    """
-    alert_thresholds: list[AlertThreshold]
-    """
-    Percentages of the budget at which alerts are sent, ascending.
-    """
-    enforcement: Annotated[Literal["hard", "soft"], Field(examples=["hard"])]
-    """
-    `hard` blocks requests once the budget is spent; `soft` only alerts.
-    """
-    created_at: Annotated[AwareDatetime, Field(examples=["2026-11-22T14:05:00Z"])]
-    """
-    A UTC timestamp (RFC 3339).
-    """
-    updated_at: Annotated[AwareDatetime, Field(examples=["2026-11-22T14:05:00Z"])]
-    """
-    A UTC timestamp (RFC 3339).
-    """
-
-
-class BudgetList(BaseModel):
-    """
-    A page of budgets.
-    """
-
-    items: list[Budget]
-    """
-    The budgets of this page.
-    """
-    next_cursor: Annotated[str | None, Field(...)]
-    """
-    Cursor of the next page; null on the last page.
-    """
-
-
 class LongContextPrice(BaseModel):
     """
     Prices that apply to the whole request when its prompt is longer than `above_tokens`
@@ -973,6 +909,309 @@ class ScannerPolicyList(BaseModel):
     """
 
 
+class UsageTotals(BaseModel):
+    """
+    Requests, tokens and cost. `input_tokens` are fresh (uncached) prompt tokens; cache reads
+    and writes are counted apart, so no token is counted twice. `unpriced_requests` were
+    served by a model without a price: their tokens are counted, their cost is not.
+
+    """
+
+    requests: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    input_tokens: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    output_tokens: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    cache_read_tokens: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    cache_write_tokens: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    cost_usd: Annotated[
+        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
+    ]
+    """
+    An amount of US dollars as a decimal string with at most 6 decimals.
+    """
+    unpriced_requests: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+
+
+class ModelUsage(BaseModel):
+    """
+    The usage of one model, with the provider that served it.
+    """
+
+    provider: str
+    """
+    The provider that served the requests.
+    """
+    model: str
+    """
+    The provider's model id that served (and priced) the requests.
+    """
+    requests: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    input_tokens: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    output_tokens: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    cache_read_tokens: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    cache_write_tokens: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    cost_usd: Annotated[
+        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
+    ]
+    """
+    An amount of US dollars as a decimal string with at most 6 decimals.
+    """
+    unpriced_requests: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+
+
+class ModelLimitUtilisation(BaseModel):
+    """
+    Spend against one per-model limit of the budget.
+    """
+
+    model: Annotated[
+        str,
+        Field(
+            examples=["anthropic.claude-sonnet-4-20250514-v1:0"],
+            pattern="^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$",
+        ),
+    ]
+    """
+    A provider's model id; may contain dots, colons, at signs and dashes.
+    """
+    amount_usd: Annotated[
+        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
+    ]
+    """
+    An amount of US dollars as a decimal string with at most 6 decimals.
+    """
+    spent_usd: Annotated[
+        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
+    ]
+    """
+    An amount of US dollars as a decimal string with at most 6 decimals.
+    """
+    remaining_usd: Annotated[
+        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
+    ]
+    """
+    An amount of US dollars as a decimal string with at most 6 decimals.
+    """
+    percent_used: Annotated[str, Field(examples=["42.50"], pattern="^[0-9]{1,12}\\.[0-9]{2}$")]
+    """
+    A percentage as a decimal string with 2 decimals (may exceed 100).
+    """
+    exhausted: bool
+    """
+    Spent has reached the limit; requests for this model are refused (hard budgets).
+    """
+
+
+class BudgetUtilisation(BaseModel):
+    """
+    Spend against a budget in one period. `remaining_usd` never goes below zero; `spent_usd`
+    may exceed `amount_usd` by what requests already in flight cost (see the README).
+
+    """
+
+    budget_id: Annotated[
+        str, Field(examples=["bg_01jd2x3y4z5a6b7c8d9e0f1g2h"], pattern="^bg_[0-9a-z]{26}$")
+    ]
+    """
+    A budget id, assigned by the control plane.
+    """
+    period: Annotated[str, Field(examples=["2026-11"], pattern="^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    """
+    A calendar month in UTC, `YYYY-MM`.
+    """
+    period_start: Annotated[AwareDatetime, Field(examples=["2026-11-22T14:05:00Z"])]
+    """
+    A UTC timestamp (RFC 3339).
+    """
+    period_end: Annotated[AwareDatetime, Field(examples=["2026-11-22T14:05:00Z"])]
+    """
+    A UTC timestamp (RFC 3339).
+    """
+    amount_usd: Annotated[
+        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
+    ]
+    """
+    An amount of US dollars as a decimal string with at most 6 decimals.
+    """
+    spent_usd: Annotated[
+        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
+    ]
+    """
+    An amount of US dollars as a decimal string with at most 6 decimals.
+    """
+    remaining_usd: Annotated[
+        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
+    ]
+    """
+    An amount of US dollars as a decimal string with at most 6 decimals.
+    """
+    percent_used: Annotated[str, Field(examples=["42.50"], pattern="^[0-9]{1,12}\\.[0-9]{2}$")]
+    """
+    A percentage as a decimal string with 2 decimals (may exceed 100).
+    """
+    enforcement: Annotated[Literal["hard", "soft"], Field(examples=["hard"])]
+    """
+    `hard` blocks requests once the budget is spent; `soft` only alerts.
+    """
+    exhausted: bool
+    """
+    Spent has reached the amount; a `hard` budget now refuses requests.
+    """
+    alerted_thresholds: list[AlertThreshold]
+    """
+    Thresholds whose alert was already sent this period, ascending.
+    """
+    model_limits: list[ModelLimitUtilisation]
+    """
+    Spend against each per-model limit.
+    """
+
+
+class TeamUsage(BaseModel):
+    """
+    A team's usage in one period, its budget utilisation and per-model breakdown.
+    """
+
+    team_id: Annotated[
+        str,
+        Field(
+            examples=["tm_01jd2x3y4z5a6b7c8d9e0f1g2h"], pattern="^(tm_[0-9a-z]{26}|unattributed)$"
+        ),
+    ]
+    """
+    A team id, or `unattributed` for usage whose client matched no team.
+    """
+    period: Annotated[str, Field(examples=["2026-11"], pattern="^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    """
+    A calendar month in UTC, `YYYY-MM`.
+    """
+    period_start: Annotated[AwareDatetime, Field(examples=["2026-11-22T14:05:00Z"])]
+    """
+    A UTC timestamp (RFC 3339).
+    """
+    period_end: Annotated[AwareDatetime, Field(examples=["2026-11-22T14:05:00Z"])]
+    """
+    A UTC timestamp (RFC 3339).
+    """
+    totals: UsageTotals
+    budget: Annotated[BudgetUtilisation | None, Field(...)]
+    """
+    Utilisation of the team's budget; null when the team has no budget.
+    """
+    models: list[ModelUsage]
+    """
+    Usage per model, highest cost first.
+    """
+
+
+class MonthUsage(BaseModel):
+    """
+    One month's totals.
+    """
+
+    period: Annotated[str, Field(examples=["2026-11"], pattern="^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    """
+    A calendar month in UTC, `YYYY-MM`.
+    """
+    requests: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    input_tokens: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    output_tokens: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    cache_read_tokens: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    cache_write_tokens: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+    cost_usd: Annotated[
+        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
+    ]
+    """
+    An amount of US dollars as a decimal string with at most 6 decimals.
+    """
+    unpriced_requests: Annotated[int, Field(examples=[1200], ge=0)]
+    """
+    A number of tokens or requests.
+    """
+
+
+class UsageHistory(BaseModel):
+    """
+    A team's monthly totals, oldest first, months without usage as zeros.
+    """
+
+    team_id: Annotated[
+        str,
+        Field(
+            examples=["tm_01jd2x3y4z5a6b7c8d9e0f1g2h"], pattern="^(tm_[0-9a-z]{26}|unattributed)$"
+        ),
+    ]
+    """
+    A team id, or `unattributed` for usage whose client matched no team.
+    """
+    months: list[MonthUsage]
+    """
+    One entry per month, oldest first, ending with the current month.
+    """
+
+
+class AgentgatewayConfig(BaseModel):
+    """
+    An agentgateway config document (release v1.4.1 schema, `LocalConfig`); see
+    agentgateway's own JSON schema for its fields.
+
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+    )
+
+
 class ListTeamsParameters(BaseModel):
     limit: Annotated[int, Field(ge=1, le=100)] = 25
     cursor: Annotated[
@@ -1139,6 +1378,10 @@ class ListRoutingRulesParameters(BaseModel):
     ] = None
 
 
+class GetRoutingConfigParameters(BaseModel):
+    format: Literal["yaml", "json"] | None = None
+
+
 class GetRoutingRuleParameters(BaseModel):
     rule_id: Annotated[
         str, Field(examples=["rt_01jd2x3y4z5a6b7c8d9e0f1g2h"], pattern="^rt_[0-9a-z]{26}$")
@@ -1200,6 +1443,37 @@ class DeleteScannerPolicyParameters(BaseModel):
     """
 
 
+class GetTeamUsageParameters(BaseModel):
+    period: Annotated[
+        str | None, Field(examples=["2026-11"], pattern="^[0-9]{4}-(0[1-9]|1[0-2])$")
+    ] = None
+    """
+    A calendar month in UTC, `YYYY-MM`.
+    """
+    team_id: Annotated[
+        str,
+        Field(
+            examples=["tm_01jd2x3y4z5a6b7c8d9e0f1g2h"], pattern="^(tm_[0-9a-z]{26}|unattributed)$"
+        ),
+    ]
+    """
+    A team id, or `unattributed` for usage whose client matched no team.
+    """
+
+
+class GetTeamUsageHistoryParameters(BaseModel):
+    months: Annotated[int, Field(ge=1, le=36)] = 12
+    team_id: Annotated[
+        str,
+        Field(
+            examples=["tm_01jd2x3y4z5a6b7c8d9e0f1g2h"], pattern="^(tm_[0-9a-z]{26}|unattributed)$"
+        ),
+    ]
+    """
+    A team id, or `unattributed` for usage whose client matched no team.
+    """
+
+
 class Problem(BaseModel):
     """
     An error, as RFC 9457 problem details.
@@ -1234,4 +1508,69 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
     """
     The failing fields, when the problem is about the request's content.
+    """
+
+
+class Budget(BaseModel):
+    """
+    A team's monthly spend budget, with the current period's utilisation in every answer.
+    """
+
+    budget_id: Annotated[
+        str, Field(examples=["bg_01jd2x3y4z5a6b7c8d9e0f1g2h"], pattern="^bg_[0-9a-z]{26}$")
+    ]
+    """
+    A budget id, assigned by the control plane.
+    """
+    team_id: Annotated[
+        str, Field(examples=["tm_01jd2x3y4z5a6b7c8d9e0f1g2h"], pattern="^tm_[0-9a-z]{26}$")
+    ]
+    """
+    A team id, assigned by the control plane.
+    """
+    amount_usd: Annotated[
+        str, Field(examples=["100.00"], max_length=19, pattern="^[0-9]{1,12}(\\.[0-9]{1,6})?$")
+    ]
+    """
+    An amount of US dollars as a decimal string with at most 6 decimals.
+    """
+    period: Annotated[Literal["monthly"], Field(examples=["monthly"])]
+    """
+    The budget period; `monthly` is the calendar month in UTC.
+    """
+    model_limits: list[ModelLimit]
+    """
+    Per-model limits.
+    """
+    alert_thresholds: list[AlertThreshold]
+    """
+    Percentages of the budget at which alerts are sent, ascending.
+    """
+    enforcement: Annotated[Literal["hard", "soft"], Field(examples=["hard"])]
+    """
+    `hard` blocks requests once the budget is spent; `soft` only alerts.
+    """
+    created_at: Annotated[AwareDatetime, Field(examples=["2026-11-22T14:05:00Z"])]
+    """
+    A UTC timestamp (RFC 3339).
+    """
+    updated_at: Annotated[AwareDatetime, Field(examples=["2026-11-22T14:05:00Z"])]
+    """
+    A UTC timestamp (RFC 3339).
+    """
+    utilisation: BudgetUtilisation | None = None
+
+
+class BudgetList(BaseModel):
+    """
+    A page of budgets.
+    """
+
+    items: list[Budget]
+    """
+    The budgets of this page.
+    """
+    next_cursor: Annotated[str | None, Field(...)]
+    """
+    Cursor of the next page; null on the last page.
     """

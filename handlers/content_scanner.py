@@ -15,6 +15,7 @@ from controlplane.api.resources import (
     renaming,
     save_replacement,
 )
+from controlplane.config_publisher import ConfigChange, check_change, publish
 from controlplane.domain.scanner import RegexSpec, check_policy
 from controlplane.ids import new_id
 from controlplane.services import Services
@@ -79,7 +80,8 @@ def create_scanner_policy(ctx: RequestContext, body: ScannerPolicyCreate) -> Rep
             updated_at=now,
         ),
     )
-    return create(
+    config = check_change(services, ConfigChange(policies={policy.policy_id: policy}))
+    reply = create(
         ctx,
         services.policies,
         policy.policy_id,
@@ -89,8 +91,11 @@ def create_scanner_policy(ctx: RequestContext, body: ScannerPolicyCreate) -> Rep
         also=[
             Guarded(services.policy_names.claim(policy.name, policy.policy_id), name_taken),
             *team_checks,
+            config,
         ],
     )
+    publish(services)
+    return reply
 
 
 @operation("getScannerPolicy")
@@ -114,6 +119,7 @@ def update_scanner_policy(
             policy.policy_id,
             taken("name", policy.name, "scanner policy"),
         ),
+        check_change(services, ConfigChange(policies={policy.policy_id: policy})),
     ]
     version = save_replacement(
         ctx,
@@ -124,6 +130,7 @@ def update_scanner_policy(
         action="updateScannerPolicy",
         also=also,
     )
+    publish(services)
     return Reply(policy, etag=version)
 
 
@@ -137,8 +144,12 @@ def delete_scanner_policy(ctx: RequestContext, params: DeleteScannerPolicyParame
         params.policy_id,
         current,
         action="deleteScannerPolicy",
-        also=[services.policy_names.release(current.value.name)],
+        also=[
+            services.policy_names.release(current.value.name),
+            check_change(services, ConfigChange(policies={params.policy_id: None})),
+        ],
     )
+    publish(services)
     return Reply(status=204)
 
 

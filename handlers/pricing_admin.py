@@ -8,11 +8,11 @@ from controlplane.adapters.apigw import handle_event
 from controlplane.api.context import RequestContext
 from controlplane.api.operations import Reply, operation
 from controlplane.api.resources import create, delete_versioned, save_replacement
+from controlplane.config_publisher import ConfigChange, check_change, publish
 from controlplane.domain.pricing import PriceKey, effective_prices, normalise_price
 from controlplane.domain.providers import is_known_provider, unknown_provider_message
 from controlplane.errors import NotFound, Unprocessable, field_error
-from controlplane.pricing import default_prices
-from controlplane.services import Services
+from controlplane.pricing import default_prices, override_table
 from controlplane.store.repositories import decode_cursor, encode_cursor
 from generated.models import (
     DeletePriceOverrideParameters,
@@ -28,17 +28,6 @@ DEFAULT_VERSION = 0
 """The ETag of a price that has no override: `If-Match: "0"` means "still the default"."""
 
 
-def _overrides(services: Services) -> dict[PriceKey, dict[str, Any]]:
-    overrides: dict[PriceKey, dict[str, Any]] = {}
-    cursor = None
-    while True:
-        page, cursor = services.price_overrides.page(cursor, 100)
-        for price in page:
-            overrides[PriceKey(price.provider, price.model)] = price.model_dump(exclude_none=True)
-        if cursor is None:
-            return overrides
-
-
 def _price(key: PriceKey, price: dict[str, Any], source: str) -> Price:
     return Price.model_validate(
         {**price, "provider": key.provider, "model": key.model, "source": source}
@@ -48,9 +37,10 @@ def _price(key: PriceKey, price: dict[str, Any], source: str) -> Price:
 @operation("listPrices")
 def list_prices(ctx: RequestContext, params: ListPricesParameters) -> Reply:
     after = decode_cursor(params.cursor)
+    overrides = override_table(ctx.services.price_overrides)
     rows = [
         (key, price, source)
-        for key, price, source in effective_prices(default_prices(), _overrides(ctx.services))
+        for key, price, source in effective_prices(default_prices(), overrides)
         if params.provider in (None, key.provider) and (after is None or key.sort_key > after)
     ]
     page = rows[: params.limit]
@@ -86,20 +76,31 @@ def put_price_override(
     price = _price(key, normalise_price(body.model_dump(exclude_none=True)), "override")
     price = price.model_copy(update={"updated_at": services.now()})
     current = services.price_overrides.get(key.sort_key)
+    config = check_change(services, ConfigChange(prices={key: price.model_dump(exclude_none=True)}))
     if current is None:
         ctx.check_version(DEFAULT_VERSION)
-        return create(
+        reply = create(
             ctx,
             services.price_overrides,
             key.sort_key,
             price,
             action="putPriceOverride",
             location=f"/pricing/{key.provider}/{key.model}",
+            also=[config],
         )
-    version = save_replacement(
-        ctx, services.price_overrides, key.sort_key, current, price, action="putPriceOverride"
-    )
-    return Reply(price, etag=version)
+    else:
+        version = save_replacement(
+            ctx,
+            services.price_overrides,
+            key.sort_key,
+            current,
+            price,
+            action="putPriceOverride",
+            also=[config],
+        )
+        reply = Reply(price, etag=version)
+    publish(services)
+    return reply
 
 
 @operation("deletePriceOverride")
@@ -110,8 +111,14 @@ def delete_price_override(ctx: RequestContext, params: DeletePriceOverrideParame
     if current is None:
         raise NotFound(detail=f"no price override for {key.provider} model {key.model}")
     delete_versioned(
-        ctx, services.price_overrides, key.sort_key, current, action="deletePriceOverride"
+        ctx,
+        services.price_overrides,
+        key.sort_key,
+        current,
+        action="deletePriceOverride",
+        also=[check_change(services, ConfigChange(prices={key: None}))],
     )
+    publish(services)
     return Reply(status=204)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from controlplane.adapters.apigw import handle_event
-from controlplane.api.context import RequestContext
+from controlplane.api.context import RequestContext, etag_matches
 from controlplane.api.operations import Reply, operation
 from controlplane.api.resources import (
     create,
@@ -15,11 +16,13 @@ from controlplane.api.resources import (
     renaming,
     save_replacement,
 )
+from controlplane.config_publisher import ConfigChange, check_change, publish, render_current
 from controlplane.domain.routing import DEFAULT_RETRY_STATUSES, TargetSpec, check_rule
 from controlplane.ids import new_id
 from controlplane.store.repositories import Guarded, taken
 from generated.models import (
     DeleteRoutingRuleParameters,
+    GetRoutingConfigParameters,
     GetRoutingRuleParameters,
     ListRoutingRulesParameters,
     RetryPolicy,
@@ -65,15 +68,20 @@ def create_routing_rule(ctx: RequestContext, body: RoutingRuleCreate) -> Reply:
             updated_at=now,
         )
     )
-    return create(
+    reply = create(
         ctx,
         services.routes,
         rule.rule_id,
         rule,
         action="createRoutingRule",
         location=f"/routing/{rule.rule_id}",
-        also=[Guarded(services.route_models.claim(rule.model, rule.rule_id), name_taken)],
+        also=[
+            Guarded(services.route_models.claim(rule.model, rule.rule_id), name_taken),
+            check_change(services, ConfigChange(rules={rule.rule_id: rule})),
+        ],
     )
+    publish(services)
+    return reply
 
 
 @operation("getRoutingRule")
@@ -95,9 +103,11 @@ def update_routing_rule(
         rule.rule_id,
         taken("model", rule.model, "routing rule for model"),
     )
+    also.append(check_change(services, ConfigChange(rules={rule.rule_id: rule})))
     version = save_replacement(
         ctx, services.routes, rule.rule_id, current, rule, action="updateRoutingRule", also=also
     )
+    publish(services)
     return Reply(rule, etag=version)
 
 
@@ -111,9 +121,26 @@ def delete_routing_rule(ctx: RequestContext, params: DeleteRoutingRuleParameters
         params.rule_id,
         current,
         action="deleteRoutingRule",
-        also=[services.route_models.release(current.value.model)],
+        also=[
+            services.route_models.release(current.value.model),
+            check_change(services, ConfigChange(rules={params.rule_id: None})),
+        ],
     )
+    publish(services)
     return Reply(status=204)
+
+
+@operation("getRoutingConfig")
+def get_routing_config(ctx: RequestContext, params: GetRoutingConfigParameters) -> Reply:
+    rendered = render_current(ctx.services)
+    if ctx.if_none_match is not None and etag_matches(ctx.if_none_match, rendered.etag):
+        return Reply(status=304, etag=rendered.etag)
+    if params.format == "json":
+        content = json.dumps(rendered.document, indent=2, sort_keys=True).encode()
+        return Reply(content=content, content_type="application/json", etag=rendered.etag)
+    return Reply(
+        content=rendered.text.encode(), content_type="application/yaml", etag=rendered.etag
+    )
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from controlplane.api.resources import (
     read,
     save_replacement,
 )
+from controlplane.config_publisher import ConfigChange, check_change, publish
 from controlplane.domain.teams import DEFAULT_ALERT_THRESHOLDS, default_budget_usd
 from controlplane.errors import DomainError
 from controlplane.ids import new_id
@@ -153,6 +154,9 @@ def delete_team(ctx: RequestContext, params: DeleteTeamParameters) -> Reply:
     also: list[Guarded | Write] = [
         services.team_names.release(team.name),
         services.client_teams.release(team.client_id),
+        # Remembered so the budget check can answer "deregistered" (403) rather than "unknown
+        # client" to a token of this client that is still within its lifetime.
+        services.retired_clients.claim(team.client_id, team.team_id),
     ]
     budget_id = services.team_budgets.lookup(team.team_id)
     if budget_id is None:
@@ -162,7 +166,10 @@ def delete_team(ctx: RequestContext, params: DeleteTeamParameters) -> Reply:
         )
     else:
         also += [services.team_budgets.release(team.team_id), services.budgets.delete(budget_id)]
+    # Policies scoped to this team no longer name its client: the config changes too.
+    also.append(check_change(services, ConfigChange()))
     delete_versioned(ctx, services.teams, team.team_id, current, action="deleteTeam", also=also)
+    publish(services)
     return Reply(status=204)
 
 

@@ -45,10 +45,10 @@ from controlplane.errors import (
     PayloadTooLarge,
     Unauthorized,
 )
+from controlplane.files import write_private
 from controlplane.identity.authorizer import Authorizer
 from controlplane.identity.local import LocalIdentityProvider
 from controlplane.identity.tokens import TokenIssuer, TokenVerifier, load_or_create_signing_key
-from controlplane.private_files import write_private
 from controlplane.services import Services, build_services
 from controlplane.settings import ADMIN_SCOPE, Settings
 

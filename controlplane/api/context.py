@@ -20,6 +20,11 @@ class RequestContext:
     request_id: str
     path: str
     if_match: str | None = None
+    if_none_match: str | None = None
+
+    def caller_team(self) -> str | None:
+        """The team whose client calls (looked up from `client_id`), or None."""
+        return self.services.client_teams.lookup(self.principal.client_id)
 
     def version_condition(self) -> Condition:
         """The store condition that `If-Match` asks for (None when the header is absent)."""
@@ -36,6 +41,14 @@ class RequestContext:
             raise PreconditionFailed(
                 detail=f"the resource is at version {format_etag(current)}, not {self.if_match}"
             )
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """Whether an `If-None-Match` value (a list of tags, or `*`) names `etag` (weak or strong)."""
+    if if_none_match.strip() == "*":
+        return True
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags
 
 
 def format_etag(version: int) -> str:

@@ -109,6 +109,7 @@ class Dispatcher:
             request_id=request.request_id,
             path=request.path,
             if_match=request.headers.get("if-match"),
+            if_none_match=request.headers.get("if-none-match"),
         )
         key = request.headers.get("idempotency-key")
         if key is None or info.header("Idempotency-Key") is None:
@@ -277,10 +278,15 @@ def _summary(problems: list[FieldProblem], location: str | None = None) -> str:
 
 def _response(reply: Reply) -> ApiResponse:
     headers = dict(reply.headers)
-    if reply.etag is not None:
+    if isinstance(reply.etag, int):
         headers["ETag"] = format_etag(reply.etag)
+    elif reply.etag is not None:
+        headers["ETag"] = reply.etag
     if reply.location is not None:
         headers["Location"] = reply.location
+    if reply.content is not None:
+        headers["Content-Type"] = reply.content_type
+        return ApiResponse(status=reply.status, headers=headers, body=reply.content)
     if reply.body is None:
         return ApiResponse(status=reply.status, headers=headers, body=None)
     headers["Content-Type"] = "application/json"

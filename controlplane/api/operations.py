@@ -28,17 +28,21 @@ HANDLER_MODULES = (
     "handlers.pricing_admin",
     "handlers.routing_config",
     "handlers.content_scanner",
+    "handlers.usage_api",
 )
 
 
 @dataclass(frozen=True)
 class Reply:
-    """What an operation answers: a model (or nothing, for 204), a status and headers."""
+    """What an operation answers: a model (or raw content, or nothing), a status and headers."""
 
     body: BaseModel | None = None
     status: int = 200
-    etag: int | None = None
-    """The resource version, sent as the `ETag` header."""
+    etag: int | str | None = None
+    """The resource version (sent as `"<n>"`), or a complete entity tag such as a hash."""
+    content: bytes | None = None
+    """A body that is not a JSON model (e.g. the rendered YAML config), sent as `content_type`."""
+    content_type: str = "application/octet-stream"
     location: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
 

@@ -1,8 +1,10 @@
-"""Budget rules: per-model limits and alert thresholds that make sense together."""
+"""Budget rules: consistent limits and thresholds, utilisation, and which alerts are due."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 
 from controlplane.errors import FieldProblem, Unprocessable
 from controlplane.money import parse_usd
@@ -40,3 +42,34 @@ def check_budget(
 
 def ordered_thresholds(thresholds: Sequence[int]) -> list[int]:
     return sorted(thresholds)
+
+
+@dataclass(frozen=True)
+class Utilisation:
+    """Spend against an amount: remaining never below zero, percent with 2 decimals."""
+
+    amount: Decimal
+    spent: Decimal
+    remaining: Decimal
+    percent: Decimal
+    exhausted: bool
+
+
+def utilisation(amount: Decimal, spent: Decimal) -> Utilisation:
+    percent = (
+        (spent * 100 / amount).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        if amount > 0
+        else Decimal("100.00")
+    )
+    return Utilisation(
+        amount=amount,
+        spent=spent,
+        remaining=max(amount - spent, Decimal(0)),
+        percent=percent,
+        exhausted=spent >= amount,
+    )
+
+
+def crossed_thresholds(thresholds: Sequence[int], amount: Decimal, spent: Decimal) -> list[int]:
+    """The thresholds (percent of `amount`) that `spent` has reached, ascending."""
+    return sorted(t for t in thresholds if spent * 100 >= amount * t)

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from controlplane.clock import Clock
 from controlplane.errors import Unauthorized
-from controlplane.private_files import write_private
+from controlplane.files import write_private
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from importlib import resources
 from typing import Any
 
 from controlplane.domain.pricing import PriceKey, normalise_price
+from controlplane.store.repositories import Collection
+from generated.models import Price
 
 
 @cache
@@ -21,3 +23,22 @@ def default_prices() -> dict[PriceKey, dict[str, Any]]:
             raise ValueError(f"the default price table lists {key} twice")
         table[key] = normalise_price(entry)
     return table
+
+
+def override_table(overrides: Collection[Price]) -> dict[PriceKey, dict[str, Any]]:
+    """Every operator override in the store, keyed by (provider, model)."""
+    table: dict[PriceKey, dict[str, Any]] = {}
+    cursor = None
+    while True:
+        page, cursor = overrides.page(cursor, 100)
+        for price in page:
+            table[PriceKey(price.provider, price.model)] = price.model_dump(
+                exclude_none=True, exclude={"provider", "model", "source"}
+            )
+        if cursor is None:
+            return table
+
+
+def effective_table(overrides: Collection[Price]) -> dict[PriceKey, dict[str, Any]]:
+    """The price of every known model: the override where there is one, else the default."""
+    return {**default_prices(), **override_table(overrides)}

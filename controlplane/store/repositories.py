@@ -4,7 +4,8 @@ Item layout (one table, partition key / sort key):
 
     TEAM            / <team_id>             the team (generated `Team` JSON)
     TEAM_NAME       / <name>                unique name -> team_id
-    CLIENT          / <client_id>           OAuth client -> team_id (or the admin)
+    CLIENT          / <client_id>           a team's OAuth client -> team_id
+    CLIENT_RETIRED  / <client_id>           client of a deregistered team -> team_id
     BUDGET          / <budget_id>           the budget
     TEAM_BUDGET     / <team_id>             one budget per team -> budget_id
     PRICE           / <provider>#<model>    a price override
@@ -15,6 +16,7 @@ Item layout (one table, partition key / sort key):
     OAUTH_CLIENT    / <client_id>           local identity provider's client (hashed secret)
     AUDIT#<yyyy-mm> / <timestamp>#<id>      audit record of a mutation
     IDEMPOTENCY     / <client_id>#<key>     a create's first answer, kept 24 hours
+    USAGE#…, INGESTED, ALERT#…              usage counters, see `usage.py`
 
 Every list is one partition, so pagination is a key range and a cursor is the last sort key.
 """
