@@ -1104,7 +1104,9 @@ class BudgetUtilisation(BaseModel):
 
 class TeamUsage(BaseModel):
     """
-    A team's usage in one period, its budget utilisation and per-model breakdown.
+    A team's usage in one period, its budget's utilisation (absent when the team has no
+    budget) and the per-model breakdown.
+
     """
 
     team_id: Annotated[
@@ -1129,10 +1131,7 @@ class TeamUsage(BaseModel):
     A UTC timestamp (RFC 3339).
     """
     totals: UsageTotals
-    budget: Annotated[BudgetUtilisation | None, Field(...)]
-    """
-    Utilisation of the team's budget; null when the team has no budget.
-    """
+    budget: BudgetUtilisation | None = None
     models: list[ModelUsage]
     """
     Usage per model, highest cost first.

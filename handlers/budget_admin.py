@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from controlplane.adapters.apigw import handle_event
@@ -9,10 +10,12 @@ from controlplane.api.context import RequestContext
 from controlplane.api.operations import Reply, operation
 from controlplane.api.resources import create, delete_versioned, merged, read, save_replacement
 from controlplane.domain.budgets import check_budget, ordered_thresholds
+from controlplane.domain.periods import month_of
 from controlplane.domain.teams import DEFAULT_ALERT_THRESHOLDS
 from controlplane.errors import Conflict
 from controlplane.ids import new_id
 from controlplane.money import normalise_usd
+from controlplane.spend import budget_utilisation
 from controlplane.store.repositories import Guarded, unknown
 from generated.models import (
     Budget,
@@ -26,16 +29,31 @@ from generated.models import (
 )
 
 
+def _with_utilisation(ctx: RequestContext, budget: Budget) -> Budget:
+    """The budget as answered: with the current period's spend (computed, never stored)."""
+    month = month_of(ctx.services.now())
+    return budget.model_copy(
+        update={"utilisation": budget_utilisation(ctx.services, budget, month)}
+    )
+
+
+def _answer(ctx: RequestContext, reply: Reply) -> Reply:
+    assert isinstance(reply.body, Budget)
+    return replace(reply, body=_with_utilisation(ctx, reply.body))
+
+
 @operation("listBudgets")
 def list_budgets(ctx: RequestContext, params: ListBudgetsParameters) -> Reply:
     budgets = ctx.services.budgets
     if params.team_id is None:
         items, cursor = budgets.page(params.cursor, params.limit)
-        return Reply(BudgetList(items=items, next_cursor=cursor))
-    # A team has at most one budget: the filtered list is that budget or nothing.
-    budget_id = ctx.services.team_budgets.lookup(params.team_id)
-    found = budgets.get(budget_id) if budget_id and params.cursor is None else None
-    return Reply(BudgetList(items=[found.value] if found else [], next_cursor=None))
+    else:
+        # A team has at most one budget: the filtered list is that budget or nothing.
+        budget_id = ctx.services.team_budgets.lookup(params.team_id)
+        found = budgets.get(budget_id) if budget_id and params.cursor is None else None
+        items, cursor = ([found.value] if found else []), None
+    answered = [_with_utilisation(ctx, budget) for budget in items]
+    return Reply(BudgetList(items=answered, next_cursor=cursor))
 
 
 def _normalised(budget: Budget) -> Budget:
@@ -82,7 +100,7 @@ def create_budget(ctx: RequestContext, body: BudgetCreate) -> Reply:
             updated_at=now,
         )
     )
-    return create(
+    reply = create(
         ctx,
         services.budgets,
         budget.budget_id,
@@ -94,11 +112,12 @@ def create_budget(ctx: RequestContext, body: BudgetCreate) -> Reply:
             Guarded(services.team_budgets.claim(body.team_id, budget.budget_id), one_budget),
         ],
     )
+    return _answer(ctx, reply)
 
 
 @operation("getBudget")
 def get_budget(ctx: RequestContext, params: GetBudgetParameters) -> Reply:
-    return read(ctx.services.budgets, params.budget_id)
+    return _answer(ctx, read(ctx.services.budgets, params.budget_id))
 
 
 @operation("updateBudget")
@@ -109,7 +128,7 @@ def update_budget(ctx: RequestContext, params: UpdateBudgetParameters, body: Bud
     version = save_replacement(
         ctx, budgets, params.budget_id, current, budget, action="updateBudget"
     )
-    return Reply(budget, etag=version)
+    return _answer(ctx, Reply(budget, etag=version))
 
 
 @operation("deleteBudget")

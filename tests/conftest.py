@@ -127,7 +127,9 @@ class LambdaApi:
                 content_type=content_type,
             ),
         )
-        decoded = json.loads(result["body"]) if result["body"] else None
+        is_json = content_type.split(";")[0].strip().endswith("json")
+        body = result["body"]
+        decoded = (json.loads(body) if is_json else body) if body else None
         return Answer(result["statusCode"], result["headers"], decoded)
 
     def get(self, path: str, **kwargs: Any) -> Answer:

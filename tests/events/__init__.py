@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import gzip
 import json
 from functools import cache
 from pathlib import Path
@@ -52,3 +54,17 @@ def apigw_event(
     claims["scope"] = scope
     claims["client_id"] = claims["sub"] = client_id
     return event
+
+
+def cloudwatch_logs_event(replace_client_id: str | None = None) -> dict[str, Any]:
+    """A CloudWatch Logs subscription event (base64 of gzip of JSON) of agentgateway lines.
+
+    `cloudwatch_logs_subscription.decoded.json` is its readable payload; with
+    `replace_client_id`, the payload's `CLIENT_ID` placeholder becomes that client and the event
+    is re-encoded the way CloudWatch encodes it.
+    """
+    if replace_client_id is None:
+        return load_event("cloudwatch_logs_subscription")
+    payload = (HERE / "cloudwatch_logs_subscription.decoded.json").read_text()
+    encoded = gzip.compress(payload.replace("CLIENT_ID", replace_client_id).encode())
+    return {"awslogs": {"data": base64.b64encode(encoded).decode()}}

@@ -32,7 +32,8 @@ def test_a_batch_applied_twice_counts_once(store: Store) -> None:
     second = ledger.apply("b1", batch, AT)
 
     assert (first.chunks_applied, second.chunks_already_applied) == (1, 1)
-    assert second.writes == 0 and not second.touched
+    assert second.writes == 0
+    assert not second.touched
     usage = ledger.month("tm_a", "2026-11")
     assert usage.totals.requests == 2
     assert usage.totals.input_tokens == 107
