@@ -67,3 +67,28 @@ WEBHOOK_ADDED_HEADERS = MappingProxyType(
 WEBHOOK_FORWARDED_HEADERS = (HEADER_AUTHORIZATION,)
 """Client request headers agentgateway forwards to the budget check (the bearer token, which the
 budget check verifies itself rather than trusting the client-id header)."""
+
+WEBHOOK_RESTORED_HEADERS = MappingProxyType(
+    {HEADER_AUTHORIZATION: '"Bearer " + jwt.rawToken.unredacted()'}
+)
+"""Headers the rendered config puts back on each budget-check call (header -> CEL).
+
+agentgateway's `jwtAuth` removes `Authorization` from the request once it has validated the token,
+so forwarding it (`WEBHOOK_FORWARDED_HEADERS`) alone delivers nothing behind `jwtAuth`; the
+validated token is re-added from the CEL context (`jwt.rawToken`, redacted unless `.unredacted()`).
+"""
+
+# Provider names ---------------------------------------------------------------------------------
+
+PROVIDER_LOG_NAMES = MappingProxyType(
+    {
+        "anthropic": "anthropic",
+        "azure": "azure",
+        "bedrock": "aws.bedrock",
+        "gemini": "gcp.gemini",
+        "openai": "openai",
+        "vertex": "gcp.vertex_ai",
+    }
+)
+"""Our provider name -> agentgateway v1.4.1's (`LOG_PROVIDER` in the access log, and the provider
+key of its model cost catalog)."""

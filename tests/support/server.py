@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,12 +96,15 @@ def _wait_until_ready(server: RunningServer) -> None:
 
 
 @contextmanager
-def running_server(data_dir: Path, port: int | None = None) -> Iterator[RunningServer]:
+def running_server(
+    data_dir: Path, port: int | None = None, settings: Mapping[str, str] | None = None
+) -> Iterator[RunningServer]:
     """Start the server, wait for /healthz, and stop it afterwards (terminate, then kill).
-    Raises ServerFailed if it dies while in use."""
+    `settings` are GATEWAY_* variables for it. Raises ServerFailed if it dies while in use."""
     port = port or free_port()
     # Hermetic: no GATEWAY_* from the caller's shell, so the server uses its local defaults.
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env.update(settings or {})
     env["PYTHONUNBUFFERED"] = "1"
     log_path = data_dir.parent / f"{data_dir.name}-server-{port}.log"
     command = [sys.executable, "-m", "controlplane.cli", "--data-dir", str(data_dir), "serve"]
