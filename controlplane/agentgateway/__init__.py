@@ -1,0 +1,145 @@
+"""agentgateway's config schema (release v1.4.1, see PROVENANCE.md) and validation against it.
+
+Every rendered config is validated before it is published, so agentgateway never receives a file
+it would refuse. The schema is draft 2020-12 and closes its objects with `unevaluatedProperties`,
+which only a 2020-12 validator enforces.
+
+Validation is slow (jsonschema needs 5-10 ms per route with this schema, seconds for a config of
+1,000 rules) and a config is validated again on every change, while a change alters a route or
+two. So the document is validated in parts, each `routes[i]` and `routeGroups[i].routes[j]` on its
+own against its schema definition (array items are validated independently anyway, so the result
+is the same), and each part's result is cached by its content: unchanged routes cost a lookup.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+SCHEMA_FILE = "config.schema.json"
+SCHEMA_SHA256 = "0362ae5ae292369b717562bbc705b66c669a4543bef5e0c24363f9b254c6a400"
+"""SHA-256 of the packaged schema: `schema/config.json` of agentgateway at tag v1.4.1."""
+
+_MAX_MESSAGE = 300
+"""jsonschema messages repeat the offending value, which can be a whole route: cut them short."""
+
+Path = tuple[str | int, ...]
+_Found = tuple[tuple[Path, str], ...]
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One reason a config does not validate: where (`routes[3].backends[0].ai`) and why."""
+
+    path: str
+    message: str
+
+
+def schema_text() -> str:
+    """The packaged schema, as shipped."""
+    return resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+
+
+def validate_config(document: Mapping[str, Any]) -> list[ConfigProblem]:
+    """Every problem of `document`, the most specific (deepest) first; empty when it validates."""
+    found: set[tuple[Path, str]] = set()
+    for prefix, definition, part in _parts(document):
+        found.update(((*prefix, *path), message) for path, message in _problems(definition, part))
+    ordered = sorted(found, key=lambda item: (-len(item[0]), _path(item[0]), item[1]))
+    return [ConfigProblem(_path(path), message) for path, message in ordered]
+
+
+def forget_validations() -> None:
+    """Drop the cached results of validated parts (so a benchmark can measure a cold start)."""
+    _validate_text.cache_clear()
+
+
+def _parts(document: Mapping[str, Any]) -> Iterator[tuple[Path, str | None, Any]]:
+    """(where, schema definition or None for the root, value): the routes apart, the rest whole."""
+    if not isinstance(document, dict):
+        yield (), None, document
+        return
+    rest = dict(document)
+    routes = document.get("routes")
+    if isinstance(routes, list):
+        rest["routes"] = []
+        for index, route in enumerate(routes):
+            yield ("routes", index), "LocalAttachedRoute", route
+    groups = document.get("routeGroups")
+    if isinstance(groups, list):
+        rest["routeGroups"] = []
+        for index, group in enumerate(groups):
+            children = group.get("routes") if isinstance(group, dict) else None
+            if not isinstance(children, list):
+                rest["routeGroups"].append(group)
+                continue
+            rest["routeGroups"].append({**group, "routes": []})
+            for child_index, child in enumerate(children):
+                where = ("routeGroups", index, "routes", child_index)
+                yield where, "LocalRoute", child
+    yield (), None, rest
+
+
+def _problems(definition: str | None, part: Any) -> _Found:
+    try:
+        text = json.dumps(part, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        # Not plain JSON data (a tuple, a Decimal...): validate as is, without the cache.
+        return _validate(definition, part)
+    return _validate_text(definition, text)
+
+
+@lru_cache(maxsize=8192)
+def _validate_text(definition: str | None, text: str) -> _Found:
+    return _validate(definition, json.loads(text))
+
+
+def _validate(definition: str | None, part: Any) -> _Found:
+    leaves = (_most_specific(e) for e in _validator(definition).iter_errors(part))
+    return tuple((tuple(e.absolute_path), _short(e.message)) for e in leaves)
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(schema_text())
+    return loaded
+
+
+@cache
+def _validator(definition: str | None) -> Draft202012Validator:
+    # Built once each: compiling the schema's 278 definitions per call would cost more than most
+    # validations. A definition's validator keeps every `$defs` so its references resolve.
+    schema = _schema()
+    if definition is None:
+        return Draft202012Validator(schema)
+    return Draft202012Validator({"$ref": f"#/$defs/{definition}", "$defs": schema["$defs"]})
+
+
+def _most_specific(error: ValidationError) -> ValidationError:
+    # An anyOf/oneOf failure says only "not valid under any of the given schemas"; the most
+    # relevant error among its alternatives names the field that is actually wrong.
+    return best_match([error]) or error
+
+
+def _path(parts: Path) -> str:
+    """`llm.models[3].provider`; keys that are not plain names are quoted (`add["a.b"]`)."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part.replace("_", "").replace("-", "").isalnum():
+            text += f".{part}" if text else part
+        else:
+            text += f"[{json.dumps(part)}]"
+    return text or "(root)"
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
