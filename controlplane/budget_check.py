@@ -37,6 +37,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from controlplane.domain.budget_check import (
@@ -50,7 +51,7 @@ from controlplane.domain.budget_check import (
     to_webhook_reply,
     unauthorized,
 )
-from controlplane.domain.periods import month_end, month_of
+from controlplane.domain.periods import month_end, month_of, month_start
 from controlplane.errors import Unauthorized
 from controlplane.gateway_protocol import HEADER_AUTHORIZATION, HEADER_CLIENT_ID, HEADER_MODEL
 from controlplane.identity.authorizer import bearer_token
@@ -70,6 +71,10 @@ MAX_ENTRIES = 10_000
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+
+class _NeedsStore(Exception):
+    """A warm-only decision would have to read the store."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +132,7 @@ class BudgetCheck:
         self._billed_as: dict[str, _Entry[tuple[str, ...]]] = {}
         self._store_retry_at = float("-inf")
         self._month = ""
-        self._month_end = float("-inf")
+        self._month_start = self._month_end = float("-inf")
         # Decisions may run on several threads (the local server); the caches tolerate racing
         # readers, but writers and counters take the lock.
         self._lock = threading.Lock()
@@ -137,44 +142,57 @@ class BudgetCheck:
         """The webhook's JSON reply to a call carrying `headers`."""
         return to_webhook_reply(self.decide(headers))
 
+    def warm_reply(self, headers: Mapping[str, str]) -> dict[str, object] | None:
+        """The reply if the cache decides it without the store, else None (then call `reply`)."""
+        try:
+            return to_webhook_reply(self._decide(headers, warm_only=True))
+        except _NeedsStore:
+            return None
+
     def decide(self, headers: Mapping[str, str]) -> Decision:
         """The decision for a call carrying `headers` (names compared case-insensitively)."""
+        return self._decide(headers, warm_only=False)
+
+    def _decide(self, headers: Mapping[str, str], *, warm_only: bool) -> Decision:
         lowered = {name.lower(): value for name, value in headers.items()}
         wall = self._services.clock().timestamp()
         try:
             client_id = self._verified_client(lowered.get(HEADER_AUTHORIZATION), wall)
         except Unauthorized as error:
-            return self._finish(unauthorized(error.detail), None, stale=False)
+            return self._finish(unauthorized(error.detail), None)
         claimed = lowered.get(HEADER_CLIENT_ID)
         if claimed and claimed != client_id:
             return self._finish(
                 unauthorized(f"the {HEADER_CLIENT_ID} header names another client than the token"),
                 client_id,
-                stale=False,
             )
         now = self._now()
-        caller, stale = self._read(self._clients, client_id, self._fetch_caller, now)
-        if caller is None:
-            return self._finish(degraded(self._fail_mode), client_id, stale=True)
+        known_caller, stale = self._read(
+            self._clients, client_id, self._fetch_caller, now, warm_only
+        )
+        if known_caller is None:
+            return self._fail(client_id)
+        caller = known_caller.value
         model_name = lowered.get(HEADER_MODEL, "").strip()
         if caller.standing != "active" or caller.team_id is None:
             requested = RequestedModel(model_name, ())
             return self._finish(decide(caller, None, None, requested), client_id, stale=stale)
         month = self._current_month(wall)
-        team, team_stale = self._read(
-            self._team_months, (caller.team_id, month), self._fetch_team_month, now
+        known_team, team_stale = self._read(
+            self._team_months, (caller.team_id, month), self._fetch_team_month, now, warm_only
         )
-        if team is None:
-            return self._finish(degraded(self._fail_mode), client_id, stale=True)
-        stale = stale or team_stale
+        if known_team is None:
+            return self._fail(client_id)
+        team, stale = known_team.value, stale or team_stale
         billed_as: tuple[str, ...] = (model_name,) if model_name else ()
+        # Routing rules matter only for per-model limits: without any, skip their reads.
         if model_name and team.budget is not None and team.budget.model_limits:
             routed, routed_stale = self._read(
-                self._billed_as, model_name, self._fetch_billed_as, now
+                self._billed_as, model_name, self._fetch_billed_as, now, warm_only
             )
             if routed is None:
-                return self._finish(degraded(self._fail_mode), client_id, stale=True)
-            billed_as, stale = routed, stale or routed_stale
+                return self._fail(client_id)
+            billed_as, stale = routed.value, stale or routed_stale
         decision = decide(caller, team.budget, team.spend, RequestedModel(model_name, billed_as))
         return self._finish(decision, client_id, stale=stale)
 
@@ -203,12 +221,19 @@ class BudgetCheck:
     # State, through the cache ----------------------------------------------------------------
 
     def _read(
-        self, cache: dict[K, _Entry[V]], key: K, fetch: Callable[[K], V], now: float
-    ) -> tuple[V | None, bool]:
+        self,
+        cache: dict[K, _Entry[V]],
+        key: K,
+        fetch: Callable[[K], V],
+        now: float,
+        warm_only: bool,
+    ) -> tuple[_Entry[V] | None, bool]:
         """The state of `key` and whether it is stale (last known, the store having failed)."""
         entry = cache.get(key)
         if entry is not None and now - entry.read_at < self._ttl:
-            return entry.value, False
+            return entry, False
+        if warm_only:
+            raise _NeedsStore
         if now >= self._store_retry_at:
             try:
                 value = fetch(key)
@@ -219,15 +244,14 @@ class BudgetCheck:
                     self._store_retry_at = now + STORE_RETRY_SECONDS
                     self.stats.store_errors += 1
             else:
+                fresh = _Entry(value, now)
                 with self._lock:
                     cache.pop(key, None)
-                    cache[key] = _Entry(value, now)
+                    cache[key] = fresh
                     if len(cache) > MAX_ENTRIES:
                         del cache[next(iter(cache))]
-                return value, False
-        if entry is not None:
-            return entry.value, True
-        return None, True
+                return fresh, False
+        return entry, True
 
     def _fetch_caller(self, client_id: str) -> Caller:
         services = self._services
@@ -277,23 +301,41 @@ class BudgetCheck:
         return tuple(dict.fromkeys(names))
 
     def _current_month(self, wall: float) -> str:
-        if wall >= self._month_end or not self._month:
-            month = month_of(self._services.clock())
-            self._month, self._month_end = month, month_end(month).timestamp()
+        # Formatting the month on every call would add a tenth to a warm decision: redo it only
+        # when the wall clock leaves the known month.
+        if not self._month_start <= wall < self._month_end:
+            month = month_of(datetime.fromtimestamp(wall, UTC))
+            self._month = month
+            self._month_start = month_start(month).timestamp()
+            self._month_end = month_end(month).timestamp()
         return self._month
 
     # Outcome ---------------------------------------------------------------------------------
 
-    def _finish(self, decision: Decision, client_id: str | None, *, stale: bool) -> Decision:
+    def _fail(self, client_id: str) -> Decision:
+        """No state known and the store failing: the fail mode decides."""
+        return self._finish(
+            degraded(self._fail_mode), client_id, degraded_by=f"fail {self._fail_mode}"
+        )
+
+    def _finish(
+        self,
+        decision: Decision,
+        client_id: str | None,
+        *,
+        stale: bool = False,
+        degraded_by: str | None = None,
+    ) -> Decision:
+        if stale and degraded_by is None:
+            degraded_by = "last known state"
         with self._lock:
             self.stats.decisions[decision.outcome] += 1
-            if stale:
+            if degraded_by is not None:
                 self.stats.degraded += 1
-        if stale:
-            how = "last known state" if decision.reason != "budget_check_unavailable" else ""
+        if degraded_by is not None:
             log.warning(
-                "budget check degraded (%s) for client %s: %s %s",
-                how or f"fail {self._fail_mode}",
+                "budget check degraded (%s) for client %s: %s, %s",
+                degraded_by,
                 client_id,
                 decision.outcome,
                 decision.reason,

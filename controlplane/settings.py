@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from controlplane.gateway_protocol import BUDGET_CHECK_PATH
+
 ADMIN_SCOPE = "https://gateway.internal/admin"
 INVOKE_SCOPE = "https://gateway.internal/invoke"
 RESOURCE_SERVER = "https://gateway.internal"
@@ -72,7 +74,7 @@ class Settings:
 
     @property
     def effective_budget_check_url(self) -> str:
-        return self.budget_check_url or f"{self.issuer.rstrip('/')}/hooks/budget-check"
+        return self.budget_check_url or f"{self.issuer.rstrip('/')}{BUDGET_CHECK_PATH}"
 
     @property
     def effective_jwks_url(self) -> str:

@@ -37,6 +37,7 @@ from starlette.responses import JSONResponse, Response
 from controlplane.api.contract import CONTRACT_PATH, HTTP_METHODS, Contract, load_contract
 from controlplane.api.dispatch import ApiRequest, ApiResponse, Dispatcher, problem_response
 from controlplane.api.operations import bind
+from controlplane.budget_check import BudgetCheck
 from controlplane.errors import (
     PROBLEM_CONTENT_TYPE,
     DomainError,
@@ -46,6 +47,7 @@ from controlplane.errors import (
     Unauthorized,
 )
 from controlplane.files import write_private
+from controlplane.gateway_protocol import BUDGET_CHECK_PATH
 from controlplane.identity.authorizer import Authorizer
 from controlplane.identity.local import LocalIdentityProvider
 from controlplane.identity.tokens import TokenIssuer, TokenVerifier, load_or_create_signing_key
@@ -388,6 +390,24 @@ def create_app(plane: LocalControlPlane) -> AsyncApp:
         "/.well-known/openid-configuration", "openid", openid_configuration, methods=["GET"]
     )
     app.add_url_rule("/healthz", "health", health, methods=["GET"])
+
+    # agentgateway's promptGuard webhook; it appends `/request` unless the config sets `:path`.
+    budget_check = BudgetCheck(plane.services, plane.verifier)
+
+    async def check_budget(req: Request) -> Response:
+        # A warm decision is a few microseconds of CPU; one that reads the store runs in a thread.
+        reply = budget_check.warm_reply(req.headers)
+        if reply is None:
+            reply = await anyio.to_thread.run_sync(budget_check.reply, req.headers)
+        return JSONResponse(reply)
+
+    async def noop_hook(_req: Request) -> Response:
+        # The benchmark's baseline: a webhook that does nothing.
+        return JSONResponse({"action": {"reason": "noop"}})
+
+    for path in (BUDGET_CHECK_PATH, f"{BUDGET_CHECK_PATH}/request"):
+        app.add_url_rule(path, f"budget_check{path}", check_budget, methods=["POST"])
+    app.add_url_rule("/hooks/noop", "noop_hook", noop_hook, methods=["POST"])
     app.add_error_handler(404, _error_handler(NotFound, "No such resource.", plane.contract))
     app.add_error_handler(
         405, _error_handler(MethodNotAllowed, "This method is not allowed here.", plane.contract)

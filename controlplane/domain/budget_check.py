@@ -19,11 +19,11 @@ from typing import Any, Literal
 
 from controlplane.clock import isoformat
 from controlplane.money import format_usd
+from controlplane.settings import FailMode
 
 Standing = Literal["active", "suspended", "deregistered", "unknown"]
 """`unknown`: no team has (or had) the client; `deregistered`: its team was deleted."""
 Enforcement = Literal["hard", "soft"]
-FailMode = Literal["open", "closed"]
 
 DEGRADED_REASON = "budget check degraded: store unavailable"
 
@@ -94,11 +94,15 @@ def passed(reason: str) -> Decision:
 def rejected(status: int, error_type: str, code: str, message: str, **facts: str) -> Decision:
     """A rejection whose body says why in `message` and carries `facts` as fields."""
     error = {"type": error_type, "code": code, "message": message, **facts}
-    return Decision(passed=False, status=status, reason=code, body={"type": "error", "error": error})
+    return Decision(
+        passed=False, status=status, reason=code, body={"type": "error", "error": error}
+    )
 
 
 def unauthorized(detail: str) -> Decision:
-    return rejected(401, "authentication_error", "unauthorized", detail)
+    """A 401 whose message is the verifier's detail, as a sentence."""
+    message = detail[:1].upper() + detail[1:].rstrip(".") + "."
+    return rejected(401, "authentication_error", "unauthorized", message)
 
 
 def degraded(fail_mode: FailMode) -> Decision:
@@ -219,8 +223,7 @@ def _budget_rejection(
 
 
 def to_webhook_reply(decision: Decision) -> dict[str, Any]:
-    """agentgateway's promptGuard reply: `{"action": {"reason"}}` passes; a `body` (a string)
-    with `status_code` rejects."""
+    """agentgateway's reply: `reason` alone passes; `body` (a string) and `status_code` reject."""
     if decision.passed:
         return {"action": {"reason": decision.reason}}
     return {
