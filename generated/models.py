@@ -1050,9 +1050,9 @@ class BudgetUtilisation(BaseModel):
     """
     A budget id, assigned by the control plane.
     """
-    period: Annotated[str, Field(examples=["2026-11"], pattern="^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    period: Annotated[str, Field(examples=["2026-11"], pattern="^2[0-9]{3}-(0[1-9]|1[0-2])$")]
     """
-    A calendar month in UTC, `YYYY-MM`.
+    A calendar month in UTC, `YYYY-MM` (years 2000 to 2999).
     """
     period_start: Annotated[AwareDatetime, Field(examples=["2026-11-22T14:05:00Z"])]
     """
@@ -1118,9 +1118,9 @@ class TeamUsage(BaseModel):
     """
     A team id, or `unattributed` for usage whose client matched no team.
     """
-    period: Annotated[str, Field(examples=["2026-11"], pattern="^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    period: Annotated[str, Field(examples=["2026-11"], pattern="^2[0-9]{3}-(0[1-9]|1[0-2])$")]
     """
-    A calendar month in UTC, `YYYY-MM`.
+    A calendar month in UTC, `YYYY-MM` (years 2000 to 2999).
     """
     period_start: Annotated[AwareDatetime, Field(examples=["2026-11-22T14:05:00Z"])]
     """
@@ -1143,9 +1143,9 @@ class MonthUsage(BaseModel):
     One month's totals.
     """
 
-    period: Annotated[str, Field(examples=["2026-11"], pattern="^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    period: Annotated[str, Field(examples=["2026-11"], pattern="^2[0-9]{3}-(0[1-9]|1[0-2])$")]
     """
-    A calendar month in UTC, `YYYY-MM`.
+    A calendar month in UTC, `YYYY-MM` (years 2000 to 2999).
     """
     requests: Annotated[int, Field(examples=[1200], ge=0)]
     """
@@ -1444,10 +1444,10 @@ class DeleteScannerPolicyParameters(BaseModel):
 
 class GetTeamUsageParameters(BaseModel):
     period: Annotated[
-        str | None, Field(examples=["2026-11"], pattern="^[0-9]{4}-(0[1-9]|1[0-2])$")
+        str | None, Field(examples=["2026-11"], pattern="^2[0-9]{3}-(0[1-9]|1[0-2])$")
     ] = None
     """
-    A calendar month in UTC, `YYYY-MM`.
+    A calendar month in UTC, `YYYY-MM` (years 2000 to 2999).
     """
     team_id: Annotated[
         str,

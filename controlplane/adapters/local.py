@@ -34,7 +34,13 @@ from connexion.resolver import Resolver
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from controlplane.api.contract import CONTRACT_PATH, HTTP_METHODS, Contract, load_contract
+from controlplane.api.contract import (
+    CONTRACT_PATH,
+    HTTP_METHODS,
+    Contract,
+    OperationInfo,
+    load_contract,
+)
 from controlplane.api.dispatch import ApiRequest, ApiResponse, Dispatcher, problem_response
 from controlplane.api.operations import bind
 from controlplane.budget_check import BudgetCheck
@@ -281,6 +287,7 @@ class DispatchingResolver(Resolver):  # type: ignore[misc]
             path = req.url.path
             captured = req.scope.get(RAW_BODY)
             try:
+                _check_resource(self.plane.contract, path, info)
                 principal = self.authorizer.authorize(req.headers.get("authorization"), info)
                 if captured is None or len(captured) > max_body:
                     raise PayloadTooLarge(detail=f"the body is larger than {max_body} bytes")
@@ -310,6 +317,18 @@ class DispatchingResolver(Resolver):  # type: ignore[misc]
             ]
         )
         return endpoint
+
+
+def _check_resource(contract: Contract, path: str, info: OperationInfo) -> None:
+    """405 when the path is another resource than the operation's: the router matched
+    `PUT /routing/config` to `PUT /routing/{rule_id}`, where API Gateway picks the static one."""
+    matched = contract.match_path(path)
+    if matched is not None and matched[0] != info.path:
+        error = MethodNotAllowed(detail=f"{path} does not support {info.method.upper()}")
+        allowed = _allowed_methods(contract, path)
+        if allowed:
+            error.headers["Allow"] = allowed
+        raise error
 
 
 def _allowed_methods(contract: Contract, path: str) -> str | None:

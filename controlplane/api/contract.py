@@ -60,8 +60,12 @@ class Contract:
     operations: dict[str, OperationInfo]
 
     def match_path(self, path: str) -> tuple[str, dict[str, str]] | None:
-        """The path template a concrete path falls under, and its path parameters."""
-        for template in self.document["paths"]:
+        """The path template a concrete path falls under, and its path parameters.
+
+        Like API Gateway, a static segment wins over a parameter (`/routing/config` is not the
+        rule `config`): templates with fewer parameters are tried first.
+        """
+        for template in sorted(self.document["paths"], key=lambda t: t.count("{")):
             pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
             match = re.match(pattern, path)
             if match:

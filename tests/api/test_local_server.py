@@ -259,6 +259,14 @@ def test_405_lists_the_methods_of_the_path(client: TestClient) -> None:
     assert answer.headers["allow"] == "GET, PUT, DELETE"
 
 
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+def test_a_static_path_is_not_a_parameter_of_its_sibling(client: TestClient, method: str) -> None:
+    # Found by Schemathesis: PUT /routing/config reached PUT /routing/{rule_id} (400 on rule_id).
+    answer = client.request(method, "/routing/config")
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET"
+
+
 def test_oversized_and_non_utf8_bodies(client: TestClient, plane: LocalControlPlane) -> None:
     headers = {
         "Authorization": f"Bearer {admin_token(client, plane)}",

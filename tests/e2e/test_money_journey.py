@@ -94,7 +94,8 @@ def test_generate_ingest_read_and_enforce(tmp_path: Path) -> None:
         # AND the budget check now refuses with 429, saying which budget and when it resets
         refused = budget_check(server, invoke)
         assert refused["status_code"] == 429
-        body = json.loads(refused["body"])
-        assert body["budget_id"] == budget.json()["budget_id"]
-        assert body["spent_usd"] == spent
-        assert body["resets_at"] == usage["period_end"]
+        error = json.loads(refused["body"])["error"]
+        assert error["budget_id"] == budget.json()["budget_id"]
+        assert error["spent_usd"] == spent
+        assert error["limit_usd"] == "1.000000"
+        assert error["resets_at"] == usage["period_end"]

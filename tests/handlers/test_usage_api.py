@@ -266,3 +266,12 @@ def test_a_failed_delivery_is_retried_by_the_next_batch(api: LambdaApi, services
     assert flaky.sent == []
     Ingestor(services).ingest_batch("d2", [log_line(client_id)])
     assert [a.threshold for a in flaky.sent] == [100]
+
+
+@pytest.mark.parametrize("period", ["0000-01", "1999-12", "2026-13", "2026-1"])
+def test_periods_outside_the_supported_range_are_400_not_500(api: LambdaApi, period: str) -> None:
+    # Schemathesis found "0000-01" answered 500 (year 0 is not a date).
+    team_id = registered(api)["team"]["team_id"]
+    answer = api.get(f"/usage/{team_id}", query={"period": period}, valid_request=False)
+    assert answer.status == 400
+    assert answer.body["errors"][0]["field"] == "period"
