@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from controlplane.agentgateway import validate_config
@@ -29,6 +30,7 @@ from controlplane.errors import FieldProblem, Unprocessable
 from controlplane.files import write_atomically
 from controlplane.pricing import default_prices, override_table
 from controlplane.services import Services
+from controlplane.settings import Settings
 from controlplane.store.port import Put
 from controlplane.store.repositories import Collection
 from generated.models import Price, RoutingRule, ScannerPolicy
@@ -109,14 +111,14 @@ def check_change(services: Services, change: ConfigChange) -> Put:
     return Put(_INPUTS_PK, _INPUTS_SK, {"changed_at": isoformat(services.now())})
 
 
-def publish(services: Services) -> RenderedConfig | None:
+def publish(services: Services, *, s3_client: Any | None = None) -> RenderedConfig | None:
     """Render the committed state and publish it; a failure is logged, never raised, since the
     change is committed and the next change (or `gatewayctl config render`) publishes again."""
     try:
         rendered = render_current(services)
         settings = services.settings
         if settings.config_s3_bucket:
-            _publish_s3(services, rendered)
+            _publish_s3(settings, rendered, s3_client or _s3_client(settings.aws_region))
         else:
             write_atomically(settings.config_path, rendered.text.encode())
     except Exception:
@@ -126,11 +128,15 @@ def publish(services: Services) -> RenderedConfig | None:
     return rendered
 
 
-def _publish_s3(services: Services, rendered: RenderedConfig) -> None:
+@cache
+def _s3_client(region: str) -> Any:
+    """One client per process (cold start), made on first use."""
     import boto3
 
-    settings = services.settings
-    s3 = boto3.client("s3", region_name=settings.aws_region)
+    return boto3.client("s3", region_name=region)
+
+
+def _publish_s3(settings: Settings, rendered: RenderedConfig, s3: Any) -> None:
     s3.put_object(
         Bucket=settings.config_s3_bucket,
         Key=settings.config_s3_key,

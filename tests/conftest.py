@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
@@ -26,7 +27,12 @@ SERVER_URL = "http://127.0.0.1:8080"
 
 @cache
 def openapi() -> OpenAPI:
-    config = Config(extra_media_type_deserializers={"application/problem+json": json.loads})
+    config = Config(
+        extra_media_type_deserializers={
+            "application/problem+json": json.loads,
+            "application/yaml": yaml.safe_load,
+        }
+    )
     return OpenAPI.from_file_path(str(CONTRACT_PATH), config=config)
 
 

@@ -275,3 +275,52 @@ def test_periods_outside_the_supported_range_are_400_not_500(api: LambdaApi, per
     answer = api.get(f"/usage/{team_id}", query={"period": period}, valid_request=False)
     assert answer.status == 400
     assert answer.body["errors"][0]["field"] == "period"
+
+
+class CountingStore:
+    """A store that counts its round trips."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.store, name)
+        if name in ("get", "query", "write", "transact"):
+
+            def counted(*args: Any, **kwargs: Any) -> Any:
+                self.calls += 1
+                return attribute(*args, **kwargs)
+
+            return counted
+        return attribute
+
+
+def test_usage_reads_cost_the_same_round_trips_for_3_or_300_models_and_36_months(
+    settings: Any,
+) -> None:
+    from controlplane.api.contract import load_contract
+    from controlplane.api.dispatch import Dispatcher
+    from controlplane.api.operations import bind
+    from controlplane.services import build_services
+    from controlplane.store.sqlite import SqliteStore
+
+    counting = CountingStore(SqliteStore(settings.data_dir / "counted.sqlite3"))
+    services = build_services(settings, store=counting)  # type: ignore[arg-type]
+    contract = load_contract()
+    api = LambdaApi(Dispatcher(contract, bind(contract), services))
+    team = registered(api)
+    team_id, client_id = team["team"]["team_id"], team["credentials"]["client_id"]
+    api.post("/budgets", {"team_id": team_id, "amount_usd": "100"})
+
+    def round_trips(models: int) -> tuple[int, int]:
+        batch = [log_line(client_id, model=f"m-{models}-{i}") for i in range(models)]
+        Ingestor(services).ingest_batch(f"models-{models}", batch)
+        counting.calls = 0
+        assert api.get(f"/usage/{team_id}").status == 200
+        usage_calls = counting.calls
+        counting.calls = 0
+        assert api.get(f"/usage/{team_id}/history", query={"months": "36"}).status == 200
+        return usage_calls, counting.calls
+
+    assert round_trips(3) == round_trips(300)
