@@ -16,6 +16,7 @@ CHECKS: list[tuple[str, list[str]]] = [
     ("ruff format", [str(BIN / "ruff"), "format", "--check", "."]),
     ("mypy", [str(BIN / "mypy")]),
     ("openapi-spec-validator", [str(BIN / "openapi-spec-validator"), "openapi.yaml"]),
+    ("webhook contract", [str(BIN / "openapi-spec-validator"), "hooks.openapi.yaml"]),
     ("generated/ is current", [str(BIN / "datamodel-codegen"), "--check"]),
     ("tests", [sys.executable, "-m", "pytest", "tests"]),
     ("contract tests (Schemathesis)", [sys.executable, "-m", "pytest", "contract-tests"]),

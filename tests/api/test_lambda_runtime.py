@@ -11,6 +11,16 @@ from pathlib import Path
 from tests.events import apigw_event
 
 ROOT = Path(__file__).resolve().parents[2]
+LAMBDAS = (
+    "team_registration",
+    "budget_admin",
+    "pricing_admin",
+    "routing_config",
+    "content_scanner",
+    "usage_api",
+    "usage_ingest",
+    "budget_check",
+)
 
 
 def run_cold_start(code: str, data_dir: Path) -> str:
@@ -47,12 +57,17 @@ print(json.dumps({{"status": result["statusCode"], "heavy": heavy}}))
 def test_every_lambda_module_has_a_handler() -> None:
     import importlib
 
-    for name in (
-        "team_registration",
-        "budget_admin",
-        "pricing_admin",
-        "routing_config",
-        "content_scanner",
-    ):
+    for name in LAMBDAS:
         module = importlib.import_module(f"handlers.{name}")
         assert callable(module.lambda_handler)
+
+
+def test_no_lambda_imports_the_local_servers_libraries(tmp_path: Path) -> None:
+    code = f"""
+import importlib, json, sys
+for name in {LAMBDAS!r}:
+    importlib.import_module("handlers." + name)
+print(json.dumps(sorted(m for m in ("connexion", "openapi_core", "schemathesis", "starlette",
+                                    "uvicorn", "click") if m in sys.modules)))
+"""
+    assert json.loads(run_cold_start(code, tmp_path).strip().splitlines()[-1]) == []
