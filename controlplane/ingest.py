@@ -25,7 +25,7 @@ from controlplane.domain.usage import UNATTRIBUTED, AggregatedUsage, UsageAggreg
 from controlplane.money import parse_usd
 from controlplane.pricing import effective_table
 from controlplane.services import Services
-from controlplane.store.usage import ApplyResult, Counters, UsageIncrement
+from controlplane.store.usage import ApplyResult, UsageIncrement
 
 log = logging.getLogger("controlplane.ingest")
 
@@ -122,22 +122,8 @@ class Ingestor:
     def apply(self, batch_id: str, usage: AggregatedUsage) -> IngestReport:
         services = self.services
         increments = [
-            UsageIncrement(
-                key.team_id,
-                key.provider,
-                key.model,
-                key.month,
-                Counters(
-                    requests=t.requests,
-                    input_tokens=t.input_tokens,
-                    output_tokens=t.output_tokens,
-                    cache_read_tokens=t.cache_read_tokens,
-                    cache_write_tokens=t.cache_write_tokens,
-                    unpriced_requests=t.unpriced_requests,
-                    cost_usd=t.cost_usd,
-                ),
-            )
-            for key, t in usage.totals.items()
+            UsageIncrement(key.team_id, key.provider, key.model, key.month, totals)
+            for key, totals in usage.totals.items()
         ]
         applied = (
             services.ledger.apply(batch_id, increments, isoformat(services.now()))

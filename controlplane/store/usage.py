@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from controlplane.domain.usage import UsageTotals
 from controlplane.store.port import (
     MAX_TRANSACTION_ITEMS,
     Add,
@@ -43,34 +44,23 @@ COUNTERS = (
 
 _INT_COUNTERS = COUNTERS[:-1]
 
+Counters = UsageTotals
+"""The counters of one usage item: the domain's totals, stored as they are."""
 
-@dataclass(frozen=True)
-class Counters:
-    """The counters of one usage item (zeros when it does not exist)."""
 
-    requests: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    unpriced_requests: int = 0
-    cost_usd: Decimal = Decimal(0)
+def counters_of(item: Item | None) -> Counters:
+    """The counters of a stored usage item (zeros when it does not exist)."""
+    if item is None:
+        return Counters()
+    values = item.counters
+    return Counters(
+        **{name: int(values.get(name, 0)) for name in _INT_COUNTERS},
+        cost_usd=Decimal(values.get("cost_usd", 0)),
+    )
 
-    @classmethod
-    def of(cls, item: Item | None) -> Counters:
-        if item is None:
-            return cls()
-        values = item.counters
-        return cls(
-            **{name: int(values.get(name, 0)) for name in _INT_COUNTERS},
-            cost_usd=Decimal(values.get("cost_usd", 0)),
-        )
 
-    def as_increments(self) -> dict[str, int | Decimal]:
-        return {name: getattr(self, name) for name in COUNTERS}
-
-    def __add__(self, other: Counters) -> Counters:
-        return Counters(**{name: getattr(self, name) + getattr(other, name) for name in COUNTERS})
+def _increments(counters: Counters) -> dict[str, int | Decimal]:
+    return {name: getattr(counters, name) for name in COUNTERS}
 
 
 @dataclass(frozen=True)
@@ -167,21 +157,21 @@ class UsageLedger:
 
     def month(self, team_id: str, month: str) -> MonthUsage:
         """The team's totals and per-model counters of a month: one get and one query."""
-        totals = Counters.of(self.store.get(_totals_pk(team_id), month))
+        totals = counters_of(self.store.get(_totals_pk(team_id), month))
         models = []
         after: str | None = None
         while True:  # one round trip unless a team used more than 1,000 models in a month
             page = self.store.query(_models_pk(team_id, month), after=after, limit=1000)
             for item in page.items:
                 provider, _, model = item.sk.partition("#")
-                models.append(ModelCounters(provider, model, Counters.of(item)))
+                models.append(ModelCounters(provider, model, counters_of(item)))
             if page.last_key is None:
                 break
             after = page.last_key
         return MonthUsage(team_id, month, totals, models)
 
     def totals(self, team_id: str, month: str) -> Counters:
-        return Counters.of(self.store.get(_totals_pk(team_id), month))
+        return counters_of(self.store.get(_totals_pk(team_id), month))
 
     def history(self, team_id: str, months: Sequence[str]) -> dict[str, Counters]:
         """Totals of the given consecutive months (ascending): one query."""
@@ -190,7 +180,7 @@ class UsageLedger:
         page = self.store.query(
             _totals_pk(team_id), after=_month_before(months[0]), limit=len(months)
         )
-        found = {item.sk: Counters.of(item) for item in page.items if item.sk <= months[-1]}
+        found = {item.sk: counters_of(item) for item in page.items if item.sk <= months[-1]}
         return {month: found.get(month, Counters()) for month in months}
 
     # Alerts --------------------------------------------------------------------------------
@@ -225,7 +215,7 @@ def _writes(increments: Iterable[UsageIncrement]) -> list[Add]:
         month_key = (_totals_pk(inc.team_id), inc.month)
         per_month[month_key] = per_month.get(month_key, Counters()) + inc.counters
     items = sorted(per_model.items()) + sorted(per_month.items())
-    return [Add(pk, sk, counters.as_increments()) for (pk, sk), counters in items]
+    return [Add(pk, sk, _increments(counters)) for (pk, sk), counters in items]
 
 
 def _touched(chunk: Sequence[Write]) -> set[tuple[str, str]]:
