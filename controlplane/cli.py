@@ -91,6 +91,11 @@ def serve(
     if "GATEWAY_TOKEN_ENDPOINT" not in os.environ:
         settings = settings.with_(token_endpoint=f"{settings.issuer}/oauth2/token")
     plane = open_control_plane(settings)
+    from controlplane.config_publisher import publish
+
+    # agentgateway needs its file from the start, not only after the first change.
+    published = publish(plane.services)
+    config_file = settings.config_path if published else "not published (see the log)"
     admin = plane.admin
     state = "created" if admin.created else "kept"
     credentials = settings.data_dir / "admin-client.json"
@@ -98,6 +103,7 @@ def serve(
         f"Control plane on {base_url} (store: {settings.store}, data: {settings.data_dir})\n"
         f"  Admin client {admin.client_id} {state}; credentials in {credentials}\n"
         f"  Swagger UI:   {base_url}/ui/\n"
+        f"  agentgateway config: {config_file}\n"
         f"  Get a token:\n"
         f"    ID=$(jq -r .client_id {credentials}); SECRET=$(jq -r .client_secret {credentials})\n"
         f'    curl -s -X POST {settings.token_endpoint} -H "Content-Type: '

@@ -18,9 +18,11 @@ pytestmark = pytest.mark.e2e
 def test_changes_are_rendered_served_and_published(tmp_path: Path) -> None:
     data_dir = tmp_path / "gateway"
     with running_server(data_dir) as server:
+        # GIVEN the config agentgateway starts with, published at the server's first start
+        assert validate_config(yaml.safe_load((data_dir / "agentgateway.yaml").read_text())) == []
         admin = {"Authorization": f"Bearer {server.admin_token()}"}
         base = server.base_url
-        # GIVEN a team, a failover rule and a PII policy for that team, made through the API
+        # AND a team, a failover rule and a PII policy for that team, made through the API
         team = httpx.post(
             f"{base}/teams",
             json={"name": "payments", "contact_email": "p@example.com", "tier": "unlimited"},
