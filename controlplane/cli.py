@@ -357,13 +357,7 @@ def dev_generate_logs(
         from controlplane.services import build_services
 
         services = build_services(_settings(ctx))
-        found: list[tuple[str, list[str]]] = []
-        cursor = None
-        while True:
-            page, cursor = services.teams.page(cursor, 100)
-            found += [(team.team_id, [team.client_id]) for team in page]
-            if cursor is None:
-                break
+        found = [(team.team_id, [team.client_id]) for team in services.teams.all()]
         if not found:
             raise click.ClickException("no teams registered: register one first")
         teams = found

@@ -32,7 +32,6 @@ from controlplane.pricing import default_prices, override_table
 from controlplane.services import Services
 from controlplane.settings import Settings
 from controlplane.store.port import Put
-from controlplane.store.repositories import Collection
 from generated.models import Price, RoutingRule, ScannerPolicy
 
 log = logging.getLogger("controlplane.config")
@@ -64,8 +63,8 @@ def render_settings(services: Services) -> RenderSettings:
 def gather_inputs(services: Services, change: ConfigChange | None = None) -> RenderInputs:
     """Everything the render reads from the store, with `change` applied on top."""
     change = change or ConfigChange()
-    rules = _all(services.routes, lambda r: r.rule_id) | dict(change.rules)
-    policies = _all(services.policies, lambda p: p.policy_id) | dict(change.policies)
+    rules = {r.rule_id: r for r in services.routes.all()} | dict(change.rules)
+    policies = {p.policy_id: p for p in services.policies.all()} | dict(change.policies)
     overrides: dict[PriceKey, Mapping[str, Any] | None] = {
         **override_table(services.price_overrides),
         **change.prices,
@@ -77,9 +76,8 @@ def gather_inputs(services: Services, change: ConfigChange | None = None) -> Ren
         )
     ]
     team_clients: dict[str, list[str]] = {}
-    for team in _all(services.teams, lambda t: t.team_id).values():
-        if team is not None:
-            team_clients.setdefault(team.team_id, []).append(team.client_id)
+    for team in services.teams.all():
+        team_clients.setdefault(team.team_id, []).append(team.client_id)
     marker = services.store.get(_INPUTS_PK, _INPUTS_SK)
     changed_at = datetime.fromisoformat(marker.data["changed_at"]) if marker else None
     return RenderInputs(
@@ -144,14 +142,3 @@ def _publish_s3(settings: Settings, rendered: RenderedConfig, s3: Any) -> None:
         ContentType="application/yaml",
         Metadata={"config-etag": rendered.etag.strip('"')},
     )
-
-
-def _all(collection: Collection[Any], key_of: Any) -> dict[str, Any]:
-    items: dict[str, Any] = {}
-    cursor = None
-    while True:
-        page, cursor = collection.page(cursor, 100)
-        for item in page:
-            items[key_of(item)] = item
-        if cursor is None:
-            return items

@@ -27,16 +27,12 @@ def default_prices() -> dict[PriceKey, dict[str, Any]]:
 
 def override_table(overrides: Collection[Price]) -> dict[PriceKey, dict[str, Any]]:
     """Every operator override in the store, keyed by (provider, model)."""
-    table: dict[PriceKey, dict[str, Any]] = {}
-    cursor = None
-    while True:
-        page, cursor = overrides.page(cursor, 100)
-        for price in page:
-            table[PriceKey(price.provider, price.model)] = price.model_dump(
-                exclude_none=True, exclude={"provider", "model", "source"}
-            )
-        if cursor is None:
-            return table
+    return {
+        PriceKey(price.provider, price.model): price.model_dump(
+            exclude_none=True, exclude={"provider", "model", "source"}
+        )
+        for price in overrides.all()
+    }
 
 
 def effective_table(overrides: Collection[Price]) -> dict[PriceKey, dict[str, Any]]:

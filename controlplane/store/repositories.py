@@ -134,6 +134,16 @@ class Collection(Generic[M]):
             if len(kept) >= limit:
                 return kept, encode_cursor(after)
 
+    def all(self) -> list[M]:
+        """Every item of the collection, page after page (for renders and price tables)."""
+        items: list[M] = []
+        cursor = None
+        while True:
+            page, cursor = self.page(cursor, 100)
+            items += page
+            if cursor is None:
+                return items
+
     def put(self, key: str, value: M, condition: Condition) -> Put:
         return Put(self.partition, key, to_jsonable(value), condition)
 
