@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import boto3
@@ -58,7 +59,12 @@ if TYPE_CHECKING:
 
     _Raw = Mapping[str, AttributeValueTypeDef]
 
-TTL_ATTRIBUTE = "expires_at"
+TABLE_DEFINITION_PATH = Path(__file__).with_name("dynamodb_table.json")
+TABLE_DEFINITION: dict[str, Any] = json.loads(TABLE_DEFINITION_PATH.read_text())
+"""The table's shape, shared with Terraform (`infra/modules/control_plane` reads the same file)."""
+if (TABLE_DEFINITION["hash_key"], TABLE_DEFINITION["range_key"]) != ("pk", "sk"):
+    raise ImportError(f"{TABLE_DEFINITION_PATH.name}: the adapter's expressions use pk/sk keys")
+TTL_ATTRIBUTE: str = TABLE_DEFINITION["ttl_attribute"]
 COUNTER_PREFIX = "c_"
 
 _MAX_RETRIES = 8
@@ -285,18 +291,7 @@ def create_table(client: DynamoDBClient, table_name: str) -> None:
     """
     with _translated("cannot create the table"):
         try:
-            client.create_table(
-                TableName=table_name,
-                AttributeDefinitions=[
-                    {"AttributeName": "pk", "AttributeType": "S"},
-                    {"AttributeName": "sk", "AttributeType": "S"},
-                ],
-                KeySchema=[
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "sk", "KeyType": "RANGE"},
-                ],
-                BillingMode="PAY_PER_REQUEST",
-            )
+            client.create_table(**_create_table_request(table_name))
         except ClientError as exc:
             if _error_code(exc) != "ResourceInUseException":
                 raise
@@ -305,7 +300,11 @@ def create_table(client: DynamoDBClient, table_name: str) -> None:
         )
         table = client.describe_table(TableName=table_name)["Table"]
         schema = {(k["AttributeName"], k["KeyType"]) for k in table.get("KeySchema", [])}
-        if schema != {("pk", "HASH"), ("sk", "RANGE")}:
+        expected = {
+            (TABLE_DEFINITION["hash_key"], "HASH"),
+            (TABLE_DEFINITION["range_key"], "RANGE"),
+        }
+        if schema != expected:
             raise StoreError(f"table {table_name} exists with another key schema: {schema}")
         ttl = client.describe_time_to_live(TableName=table_name).get("TimeToLiveDescription", {})
         status = ttl.get("TimeToLiveStatus", "DISABLED")
@@ -320,6 +319,23 @@ def create_table(client: DynamoDBClient, table_name: str) -> None:
             TableName=table_name,
             TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
         )
+
+
+def _create_table_request(table_name: str) -> dict[str, Any]:
+    """CreateTable's parameters from the shared table definition."""
+    definition = TABLE_DEFINITION
+    return {
+        "TableName": table_name,
+        "AttributeDefinitions": [
+            {"AttributeName": a["name"], "AttributeType": a["type"]}
+            for a in definition["attributes"]
+        ],
+        "KeySchema": [
+            {"AttributeName": definition["hash_key"], "KeyType": "HASH"},
+            {"AttributeName": definition["range_key"], "KeyType": "RANGE"},
+        ],
+        "BillingMode": definition["billing_mode"],
+    }
 
 
 # Errors -----------------------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+# The LLM gateway's control plane on AWS. Read README.md beside this file first.
+#
+#   module.identity       Cognito: pool, domain (token endpoint), scopes admin|invoke, admin client
+#   module.control_plane  table, the eight Lambdas from one artifact, config bucket, alerts, logs
+#   module.admin_api      the admin API, built from openapi.yaml (enable_admin_api = true)
+
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = merge({ Project = "llm-gateway-control-plane", ManagedBy = "terraform" }, var.tags)
+  }
+}
+
+locals {
+  repository    = abspath("${path.root}/..")
+  artifact_dir  = coalesce(var.lambda_artifact_dir, "${local.repository}/dist")
+  manifest_path = "${local.artifact_dir}/lambda.json"
+  contract_path = "${local.repository}/openapi.yaml"
+
+  # The admin API's functions are the ones the contract's integrations name.
+  contract = yamldecode(file(local.contract_path))
+  api_functions = toset(flatten([
+    for path, item in local.contract.paths : [
+      for method, operation in item :
+      trimsuffix(trimprefix(operation["x-amazon-apigateway-integration"].uri, "$${"), "_invoke_arn}")
+      if can(operation["x-amazon-apigateway-integration"].uri)
+    ]
+  ]))
+}
+
+module "identity" {
+  source = "./modules/identity"
+
+  name_prefix                  = var.name_prefix
+  domain_prefix                = coalesce(var.cognito_domain_prefix, "${var.name_prefix}-${data.aws_caller_identity.current.account_id}")
+  existing_user_pool_id        = var.existing_user_pool_id
+  existing_user_pool_domain    = var.existing_user_pool_domain
+  deletion_protection          = var.deletion_protection
+  admin_token_validity_minutes = var.admin_token_validity_minutes
+}
+
+data "aws_caller_identity" "current" {}
+
+module "control_plane" {
+  source = "./modules/control_plane"
+
+  name_prefix                       = var.name_prefix
+  artifact_path                     = "${local.artifact_dir}/lambda.zip"
+  artifact_manifest                 = fileexists(local.manifest_path) ? jsondecode(file(local.manifest_path)) : null
+  table_definition_path             = "${local.repository}/controlplane/store/dynamodb_table.json"
+  api_functions                     = local.api_functions
+  deletion_protection               = var.deletion_protection
+  point_in_time_recovery            = var.point_in_time_recovery
+  user_pool_id                      = module.identity.user_pool_id
+  user_pool_arn                     = module.identity.user_pool_arn
+  issuer                            = module.identity.issuer
+  token_endpoint                    = module.identity.token_endpoint
+  lambda_memory_mb                  = var.lambda_memory_mb
+  log_retention_days                = var.log_retention_days
+  config_object_key                 = var.config_object_key
+  agentgateway_log_group_name       = var.agentgateway_log_group_name
+  budget_check_reserved_concurrency = var.budget_check_reserved_concurrency
+  budget_check_fail_mode            = var.budget_check_fail_mode
+  fallback_price                    = var.fallback_price
+  alarm_actions                     = var.alarm_actions
+}
+
+module "admin_api" {
+  source = "./modules/admin_api"
+  count  = var.enable_admin_api ? 1 : 0
+
+  name_prefix             = var.name_prefix
+  contract_path           = local.contract_path
+  function_names          = { for name in local.api_functions : name => module.control_plane.function_names[name] }
+  function_invoke_arns    = module.control_plane.api_function_invoke_arns
+  user_pool_arn           = module.identity.user_pool_arn
+  kms_key_arn             = module.control_plane.kms_key_arn
+  stage_name              = var.api_stage_name
+  throttling_rate_limit   = var.api_throttling_rate_limit
+  throttling_burst_limit  = var.api_throttling_burst_limit
+  xray_tracing            = var.api_xray_tracing
+  metrics_enabled         = var.api_metrics_enabled
+  execution_logging_level = var.api_execution_logging_level
+  log_retention_days      = var.log_retention_days
+  manage_cloudwatch_role  = var.api_manage_cloudwatch_role
+  waf_web_acl_arn         = var.api_waf_web_acl_arn
+}
