@@ -20,13 +20,12 @@ locals {
 
   # The admin API's functions are the ones the contract's integrations name.
   contract = yamldecode(file(local.contract_path))
-  api_functions = toset(flatten([
+  integrations = flatten([
     for path, item in local.contract.paths : [
-      for method, operation in item :
-      trimsuffix(trimprefix(operation["x-amazon-apigateway-integration"].uri, "$${"), "_invoke_arn}")
-      if can(operation["x-amazon-apigateway-integration"].uri)
+      for method, operation in item : operation["x-amazon-apigateway-integration"].uri if can(operation["x-amazon-apigateway-integration"].uri)
     ]
-  ]))
+  ])
+  api_functions = toset([for uri in local.integrations : replace(uri, "/^[$][{]([a-z_]+)_invoke_arn[}]$/", "$1")])
 }
 
 module "identity" {

@@ -11,17 +11,20 @@ locals {
   contract     = yamldecode(file(var.contract_path))
   http_methods = ["get", "put", "post", "delete", "patch", "head", "options"]
 
-  # Every operation: its function (from `uri: $${<function>_invoke_arn}`), method and path.
-  operations = merge([
-    for path, item in local.contract.paths : {
-      for method, operation in item : operation.operationId => {
-        function = trimsuffix(trimprefix(operation["x-amazon-apigateway-integration"].uri, "$${"), "_invoke_arn}")
+  # Every operation: its function (from `uri: <function>_invoke_arn` as a template variable),
+  # its method, and its path in a method ARN, where each {parameter} matches any characters.
+  operation_list = flatten([
+    for path, item in local.contract.paths : [
+      for method, operation in item : {
+        id       = operation.operationId
+        function = replace(operation["x-amazon-apigateway-integration"].uri, local.function_of_uri, "$1")
         method   = upper(method)
-        # The method ARN's resource path: every {parameter} matches one or more characters.
-        path = replace(path, "/\\{[^}]+\\}/", "*")
+        path     = replace(path, "/[{][^}]+[}]/", "*")
       } if contains(local.http_methods, method)
-    }
-  ]...)
+    ]
+  ])
+  operations         = { for operation in local.operation_list : operation.id => operation }
+  function_of_uri    = "/^[$][{]([a-z_]+)_invoke_arn[}]$/"
   contract_functions = toset([for operation in local.operations : operation.function])
 
   body = templatefile(var.contract_path, merge(
