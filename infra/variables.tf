@@ -75,7 +75,7 @@ variable "lambda_memory_mb" {
 variable "log_retention_days" {
   description = "Retention of every log group (functions, API access log), in days."
   type        = number
-  default     = 90
+  default     = 365
 }
 
 variable "point_in_time_recovery" {

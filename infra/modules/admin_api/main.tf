@@ -44,6 +44,8 @@ resource "aws_api_gateway_rest_api" "this" {
   }
 
   lifecycle {
+    create_before_destroy = true
+
     precondition {
       condition     = length(setsubtract(local.contract_functions, keys(var.function_invoke_arns))) == 0
       error_message = "The contract names functions Terraform does not deploy: ${join(", ", setsubtract(local.contract_functions, keys(var.function_invoke_arns)))}."
@@ -74,6 +76,7 @@ resource "aws_cloudwatch_log_group" "access" {
 resource "aws_api_gateway_stage" "this" {
   #checkov:skip=CKV_AWS_120:No response cache: every answer of the admin API is per caller and must be current (ETags, If-Match).
   #checkov:skip=CKV2_AWS_51:Client certificates authenticate API Gateway to a backend; the backends are Lambda (aws_proxy), which uses IAM.
+  #checkov:skip=CKV2_AWS_77:The web ACL is the operator's (waf_web_acl_arn, optional), and so is its rule set; the backends are Python Lambdas, not Log4j.
   #checkov:skip=CKV2_AWS_29:The WAF web ACL is optional (waf_web_acl_arn); the API requires a Cognito token on every operation and is throttled per stage.
   rest_api_id          = aws_api_gateway_rest_api.this.id
   deployment_id        = aws_api_gateway_deployment.this.id
@@ -108,6 +111,7 @@ resource "aws_api_gateway_stage" "this" {
 }
 
 resource "aws_api_gateway_method_settings" "all" {
+  #checkov:skip=CKV_AWS_225:No response cache (as on the stage): every answer is per caller and must be current (ETags, If-Match).
   rest_api_id = aws_api_gateway_rest_api.this.id
   stage_name  = aws_api_gateway_stage.this.stage_name
   method_path = "*/*"

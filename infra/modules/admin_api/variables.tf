@@ -67,7 +67,7 @@ variable "execution_logging_level" {
 variable "log_retention_days" {
   description = "Retention of the stage's access log group, in days."
   type        = number
-  default     = 90
+  default     = 365
 }
 
 variable "kms_key_arn" {

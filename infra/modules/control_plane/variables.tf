@@ -88,7 +88,7 @@ variable "ingest_timeout_seconds" {
 variable "log_retention_days" {
   description = "Retention of the functions' log groups, in days."
   type        = number
-  default     = 90
+  default     = 365
 }
 
 variable "config_object_key" {
