@@ -7,11 +7,13 @@
   (createTeam -> getTeam/updateTeam/deleteTeam/rotateTeamSecret, createBudget -> ..., and so on).
 
 Seed, generation modes, example counts and the per-operation expectations are in
-schemathesis.toml next to this file; README.md explains the choices.
+schemathesis.toml next to this file; README.md explains the choices. With `--deployed` the same
+tests run against a deployed stage (conftest.py, deployed.py).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from pathlib import Path
@@ -21,9 +23,11 @@ import httpx
 import hypothesis
 import pytest
 import schemathesis
-from schemathesis import Case
+from deployed import CREATED
+from schemathesis import Case, Response
 from schemathesis.generation.meta import TestPhase
 from schemathesis.generation.stateful.state_machine import APIStateMachine, StepInput
+from schemathesis.specs.openapi.checks import unsupported_method
 from schemathesis.specs.openapi.stateful import is_root_allowed, normalize_name, transition
 
 if TYPE_CHECKING:
@@ -33,7 +37,9 @@ HERE = Path(__file__).resolve().parent
 CONTRACT = HERE.parent / "openapi.yaml"
 
 # Stateful phase: the number of scenarios, each a sequence of 2 to `max-steps` calls.
-STATEFUL_SCENARIOS = 150
+# CONTRACT_TESTS_STATEFUL_SCENARIOS and CONTRACT_TESTS_MAX_EXAMPLES (fuzzing examples per
+# operation) make a smaller run, e.g. a first one against a deployed stage.
+STATEFUL_SCENARIOS = int(os.environ.get("CONTRACT_TESTS_STATEFUL_SCENARIOS", "150"))
 
 # The server, its URL and the admin token exist only once the session fixture `gateway` has
 # started it, but Schemathesis builds the tests at collection, and draws the examples and
@@ -43,6 +49,10 @@ PLACEHOLDER_TOKEN = "contract-tests-admin-token"
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 config = schemathesis.Config.from_path(HERE / "schemathesis.toml")
+if os.environ.get("CONTRACT_TESTS_MAX_EXAMPLES"):
+    config.projects.get_default().generation.update(
+        max_examples=int(os.environ["CONTRACT_TESTS_MAX_EXAMPLES"])
+    )
 schema = schemathesis.openapi.from_path(CONTRACT, config=config)
 
 pytestmark = pytest.mark.e2e
@@ -77,6 +87,25 @@ def no_invented_cursor(ctx: schemathesis.HookContext, case: Case) -> Case:
     return case
 
 
+@schema.hook("after_call")
+def record_creations(ctx: schemathesis.HookContext, case: Case, response: Response) -> None:
+    """Against a deployed stage, note what each answer created, to delete it at the end."""
+    if CREATED.enabled:
+        CREATED.record(
+            str(case.operation.definition.raw.get("operationId")),
+            response.status_code,
+            _json_or_none(response),
+            case.path_parameters or {},
+        )
+
+
+def _json_or_none(response: Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
 def _authorize(case: Case, gateway: Gateway) -> None:
     """Swap the placeholder for the session's admin token (other values are left as generated)."""
     headers = case.headers or {}
@@ -84,10 +113,18 @@ def _authorize(case: Case, gateway: Gateway) -> None:
         headers["Authorization"] = f"Bearer {gateway.token}"
 
 
+# API Gateway answers an unknown method on a known path with its MISSING_AUTHENTICATION_TOKEN
+# response (404, as the contract configures it), not 405: that check applies to the local server.
+DEPLOYED_EXCLUDED_CHECKS = [unsupported_method]
+
+
 @schema.parametrize()
 def test_api(case: Case, gateway: Gateway) -> None:
     _authorize(case, gateway)
-    case.call_and_validate(base_url=gateway.base_url)
+    if gateway.server is None:
+        case.call_and_validate(base_url=gateway.base_url, excluded_checks=DEPLOYED_EXCLUDED_CHECKS)
+    else:
+        case.call_and_validate(base_url=gateway.base_url)
 
 
 # Stateful phase --------------------------------------------------------------------------------
@@ -138,14 +175,22 @@ INITIAL_RESOURCES = (
 )
 
 
+CREATING = {
+    "/teams": "createTeam",
+    "/routing": "createRoutingRule",
+    "/scanner": "createScannerPolicy",
+}
+
+
 def _reset(gateway: Gateway) -> None:
     """Put the control plane in the same state before every scenario: delete everything through
     the API (teams with their budgets, rules, policies, price overrides), then create
-    `INITIAL_RESOURCES`.
+    `INITIAL_RESOURCES`. On a deployed stage that held data before the run, that data is kept.
 
     Hypothesis needs it: it refuses to go on when a replayed sequence of calls gets other answers
     (a name taken by an earlier scenario would turn a 201 into a 409).
     """
+    keep = gateway.keep
     with httpx.Client(base_url=gateway.base_url, headers=gateway.auth_headers, timeout=10) as api:
 
         def each(path: str) -> list[dict[str, Any]]:
@@ -160,18 +205,24 @@ def _reset(gateway: Gateway) -> None:
                     return items
 
         for team in each("/teams"):
-            api.delete(f"/teams/{team['team_id']}").raise_for_status()
+            if team["team_id"] not in keep.teams:
+                api.delete(f"/teams/{team['team_id']}").raise_for_status()
         for budget in each("/budgets"):
-            api.delete(f"/budgets/{budget['budget_id']}").raise_for_status()
+            if budget["budget_id"] not in keep.budgets:
+                api.delete(f"/budgets/{budget['budget_id']}").raise_for_status()
         for rule in each("/routing"):
-            api.delete(f"/routing/{rule['rule_id']}").raise_for_status()
+            if rule["rule_id"] not in keep.routing_rules:
+                api.delete(f"/routing/{rule['rule_id']}").raise_for_status()
         for policy in each("/scanner"):
-            api.delete(f"/scanner/{policy['policy_id']}").raise_for_status()
+            if policy["policy_id"] not in keep.scanner_policies:
+                api.delete(f"/scanner/{policy['policy_id']}").raise_for_status()
         for price in each("/pricing"):
-            if price["source"] == "override":
+            key = f"{price['provider']}/{price['model']}"
+            if price["source"] == "override" and key not in keep.price_overrides:
                 api.delete(f"/pricing/{price['provider']}/{price['model']}").raise_for_status()
         for path, body in INITIAL_RESOURCES:
-            api.post(path, json=body).raise_for_status()
+            created = api.post(path, json=body).raise_for_status()
+            CREATED.record(CREATING[path], created.status_code, created.json(), {})
 
 
 def _fresh_idempotency_key(case: Case) -> None:
