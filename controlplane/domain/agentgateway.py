@@ -610,6 +610,9 @@ def shell_safe_regex(pattern: str) -> str:
 # Budget check, gateway, access log, catalog ------------------------------------------------------
 
 
+_BUDGET_CHECK_BACKEND = "budget-check"
+
+
 def _budget_check_guard(settings: RenderSettings) -> JsonDict:
     url = urlsplit(settings.budget_check_url)
     path = url.path or "/"
@@ -621,7 +624,13 @@ def _budget_check_guard(settings: RenderSettings) -> JsonDict:
         **WEBHOOK_RESTORED_HEADERS,
     }
     forwarded = [{"name": name, "value": {"regex": ".+"}} for name in WEBHOOK_FORWARDED_HEADERS]
-    target = {"backend": "budget-check"} if url.scheme == "https" else {"host": _host_port(url)}
+    # agentgateway keys a top-level named backend as `/<name>` (v1.4.1 local config loading), so
+    # a reference without the slash fails with ServiceNotFound: budgets would go unenforced.
+    target = (
+        {"backend": f"/{_BUDGET_CHECK_BACKEND}"}
+        if url.scheme == "https"
+        else {"host": _host_port(url)}
+    )
     webhook = {
         "target": target,
         "headers": headers,
@@ -636,7 +645,11 @@ def _budget_check_backends(settings: RenderSettings) -> JsonDict:
     url = urlsplit(settings.budget_check_url)
     if url.scheme != "https":
         return {}
-    backend = {"name": "budget-check", "host": _host_port(url), "policies": {"backendTLS": {}}}
+    backend = {
+        "name": _BUDGET_CHECK_BACKEND,
+        "host": _host_port(url),
+        "policies": {"backendTLS": {}},
+    }
     return {"backends": [backend]}
 
 

@@ -378,7 +378,9 @@ def test_https_budget_check_goes_through_a_tls_backend() -> None:
     ]
     [llm] = llm_routes(rendered).values()
     webhook = llm["policies"]["ai"]["promptGuard"]["request"][0]["webhook"]
-    assert webhook["target"] == {"backend": "budget-check"}
+    # A named backend is referenced as `/<name>` (agentgateway v1.4.1 keys them so); without
+    # the slash the lookup fails and budgets go unenforced.
+    assert webhook["target"] == {"backend": "/budget-check"}
     assert webhook["headers"][":path"] == '"/prod/hooks/budget-check?v=2"'
     assert_sound(rendered)
 
