@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.request
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -64,6 +63,10 @@ class LogAlertSink:
     def send(self, alert: BudgetAlert) -> None:
         log.warning(alert.message, extra={"alert": asdict(alert)})
         if self.webhook_url:
+            # Imported here: urllib.request (http.client, email) is only for local webhooks, never
+            # on a Lambda's cold start.
+            import urllib.request
+
             request = urllib.request.Request(  # noqa: S310 - an operator-configured http(s) URL
                 self.webhook_url,
                 data=json.dumps({"type": "budget_alert", **asdict(alert)}).encode(),

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, RootModel
+from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 
 def to_jsonable(value: Any) -> Any:
-    if isinstance(value, RootModel):
-        return to_jsonable(value.root)
+    if isinstance(value, BaseModel) and value.__pydantic_root_model__:
+        # A RootModel, recognised without importing it: that import builds a model (and loads
+        # pydantic's plugins) at import time, a cold-start cost paid by every Lambda.
+        return to_jsonable(value.__dict__["root"])
     if isinstance(value, BaseModel):
         out: dict[str, Any] = {}
         for name, info in type(value).model_fields.items():

@@ -18,10 +18,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+if TYPE_CHECKING:
+    # Imported where first used: jsonschema (and referencing, attrs, rpds) is about 70 ms of a
+    # cold start, and only a config change or publication validates.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE = "config.schema.json"
 SCHEMA_SHA256 = "0362ae5ae292369b717562bbc705b66c669a4543bef5e0c24363f9b254c6a400"
@@ -116,6 +119,8 @@ def _schema() -> dict[str, Any]:
 def _validator(definition: str | None) -> Draft202012Validator:
     # Built once each: compiling the schema's 278 definitions per call would cost more than most
     # validations. A definition's validator keeps every `$defs` so its references resolve.
+    from jsonschema import Draft202012Validator
+
     schema = _schema()
     if definition is None:
         return Draft202012Validator(schema)
@@ -125,6 +130,8 @@ def _validator(definition: str | None) -> Draft202012Validator:
 def _most_specific(error: ValidationError) -> ValidationError:
     # An anyOf/oneOf failure says only "not valid under any of the given schemas"; the most
     # relevant error among its alternatives names the field that is actually wrong.
+    from jsonschema.exceptions import best_match
+
     return best_match([error]) or error
 
 

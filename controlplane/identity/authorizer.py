@@ -7,10 +7,15 @@ must carry every scope of at least one of the operation's security alternatives 
 
 from __future__ import annotations
 
-from controlplane.api.contract import OperationInfo
+from typing import TYPE_CHECKING
+
 from controlplane.errors import Forbidden, Unauthorized
 from controlplane.identity.principal import Principal, principal_from_claims
 from controlplane.identity.tokens import TokenVerifier
+
+if TYPE_CHECKING:
+    # A type only: the budget check imports `bearer_token` and must not load the contract (YAML).
+    from controlplane.api.contract import OperationInfo
 
 
 class Authorizer:

@@ -249,6 +249,8 @@ DROPPED_ON_IMPORT = {
     "default": "only on query parameters (limit, months), whose schemas API Gateway ignores "
     "anyway (only name, in, required, type, description are supported); the Lambda applies them",
 }
+
+
 def _rules_of(violations: list[str]) -> set[str]:
     return {violation.split(":", 1)[0] for violation in violations}
 
@@ -256,9 +258,7 @@ def _rules_of(violations: list[str]) -> set[str]:
 def test_the_rendered_body_follows_api_gateway_s_import_rules(rendered: str) -> None:
     size = len(rendered.encode("utf-8"))
     violations = lint(yaml.safe_load(rendered), known_scopes=pool_scopes(), size=size)
-    unexpected = [
-        v for v in violations if v.split(":", 1)[0] not in DROPPED_ON_IMPORT
-    ]
+    unexpected = [v for v in violations if v.split(":", 1)[0] not in DROPPED_ON_IMPORT]
     assert unexpected == []
 
 
