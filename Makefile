@@ -47,8 +47,9 @@ generate: $(STAMP)
 	$(BIN)/datamodel-codegen
 
 # The one Lambda artifact: dist/lambda.zip and its manifest dist/lambda.json (runtime, arch, hash).
-# The runtime is PYTHON's version (deploy a build made with python3.12 or later, e.g.
-# `make package PYTHON=python3.12`); LAMBDA_ARCH is arm64 (cheaper on Lambda) or x86_64.
+# The runtime is PYTHON's version: deploy a build made with python3.12 (flpc, a runtime
+# dependency, has no wheels for 3.13+): `make package PYTHON=python3.12`. LAMBDA_ARCH is arm64
+# (cheaper on Lambda) or x86_64.
 LAMBDA_ARCH ?= arm64
 .PHONY: package
 package:

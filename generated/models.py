@@ -527,7 +527,11 @@ class RetryPolicy(GeneratedModel):
     )
     attempts: Annotated[int, Field(ge=0, le=5)]
     """
-    Retries after the first attempt.
+    Retries after the first call: a request is sent upstream at most `attempts + 1` times
+    (the budget check runs before each). 0: no retry. A `failover` rule with more than one
+    target needs at least 1: a target is left only after a call to it failed, and only a
+    retry sends that request on to the next target (422 otherwise).
+
     """
     on_status: Annotated[list[UpstreamStatus] | None, Field(max_length=20)] = None
     """
@@ -702,8 +706,12 @@ class DetectorRule(GeneratedModel):
 
 class RegexRule(GeneratedModel):
     """
-    A custom regular expression and what to do on a match. The pattern must compile in
-    agentgateway's regex engine (RE2-like: no look-around, no back-references).
+    A custom regular expression and what to do on a match. The pattern is in the syntax of
+    Rust's `regex` crate, which agentgateway compiles it with (default size limit 10 MiB):
+    no look-around, no back-references, `\\z` (not `\\Z`) for the end of the text; `\\p{L}`,
+    `(?<name>...)`, nested classes and `(?x)` are supported. A pattern the crate refuses is
+    answered 422 with the crate's reason. agentgateway searches the text with it (anywhere,
+    not the whole text): `reject` on any match, `mask` replaces each non-empty match.
 
     """
 
@@ -737,7 +745,10 @@ class BedrockGuardrail(GeneratedModel):
         Field(pattern="^(arn:aws[a-z-]*:bedrock:[a-z0-9-]+:[0-9]{12}:guardrail/)?[a-z0-9]{1,64}$"),
     ]
     """
-    The guardrail id or ARN.
+    The guardrail id, or its ARN (then `region` must be the ARN's region, 422 otherwise).
+    The gateway calls the guardrail by its id with its own AWS credentials, so the
+    guardrail must be in the gateway's AWS account.
+
     """
     version: Annotated[str, Field(pattern="^(DRAFT|[1-9][0-9]{0,7})$")]
     """

@@ -16,6 +16,7 @@ from controlplane.api.resources import (
     save_replacement,
 )
 from controlplane.config_publisher import ConfigChange, check_change, publish
+from controlplane.domain.bedrock_guardrails import check_bedrock_guardrail
 from controlplane.domain.scanner import RegexSpec, check_policy
 from controlplane.ids import new_id
 from controlplane.services import Services
@@ -42,6 +43,10 @@ def _checked(services: Services, policy: ScannerPolicy) -> tuple[ScannerPolicy, 
         [rule.detector for rule in policy.detectors],
         [RegexSpec(rule.name, rule.pattern) for rule in policy.custom_rules],
     )
+    if policy.bedrock_guardrail is not None:
+        check_bedrock_guardrail(
+            policy.bedrock_guardrail.identifier, policy.bedrock_guardrail.region
+        )
     guards = []
     for index, team_id in enumerate(team_ids):
         no_team = unknown(f"applies_to.team_ids[{index}]", team_id, "team")
@@ -91,10 +96,10 @@ def create_scanner_policy(ctx: RequestContext, body: ScannerPolicyCreate) -> Rep
         also=[
             Guarded(services.policy_names.claim(policy.name, policy.policy_id), name_taken),
             *team_checks,
-            config,
+            config.write,
         ],
     )
-    publish(services)
+    publish(services, config)
     return reply
 
 
@@ -110,6 +115,7 @@ def update_scanner_policy(
     services = ctx.services
     current = services.policies.require(params.policy_id)
     policy, team_checks = _checked(services, merged(current.value, body, updated_at=services.now()))
+    config = check_change(services, ConfigChange(policies={policy.policy_id: policy}))
     also: list[Guarded | Write] = [
         *team_checks,
         *renaming(
@@ -119,7 +125,7 @@ def update_scanner_policy(
             policy.policy_id,
             taken("name", policy.name, "scanner policy"),
         ),
-        check_change(services, ConfigChange(policies={policy.policy_id: policy})),
+        config.write,
     ]
     version = save_replacement(
         ctx,
@@ -130,7 +136,7 @@ def update_scanner_policy(
         action="updateScannerPolicy",
         also=also,
     )
-    publish(services)
+    publish(services, config)
     return Reply(policy, etag=version)
 
 
@@ -138,6 +144,7 @@ def update_scanner_policy(
 def delete_scanner_policy(ctx: RequestContext, params: DeleteScannerPolicyParameters) -> Reply:
     services = ctx.services
     current = services.policies.require(params.policy_id)
+    config = check_change(services, ConfigChange(policies={params.policy_id: None}))
     delete_versioned(
         ctx,
         services.policies,
@@ -146,10 +153,10 @@ def delete_scanner_policy(ctx: RequestContext, params: DeleteScannerPolicyParame
         action="deleteScannerPolicy",
         also=[
             services.policy_names.release(current.value.name),
-            check_change(services, ConfigChange(policies={params.policy_id: None})),
+            config.write,
         ],
     )
-    publish(services)
+    publish(services, config)
     return Reply(status=204)
 
 

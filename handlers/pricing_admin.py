@@ -86,7 +86,7 @@ def put_price_override(
             price,
             action="putPriceOverride",
             location=f"/pricing/{key.provider}/{key.model}",
-            also=[config],
+            also=[config.write],
         )
     else:
         version = save_replacement(
@@ -96,10 +96,10 @@ def put_price_override(
             current,
             price,
             action="putPriceOverride",
-            also=[config],
+            also=[config.write],
         )
         reply = Reply(price, etag=version)
-    publish(services)
+    publish(services, config)
     return reply
 
 
@@ -110,15 +110,16 @@ def delete_price_override(ctx: RequestContext, params: DeletePriceOverrideParame
     current = services.price_overrides.get(key.sort_key)
     if current is None:
         raise NotFound(detail=f"no price override for {key.provider} model {key.model}")
+    config = check_change(services, ConfigChange(prices={key: None}))
     delete_versioned(
         ctx,
         services.price_overrides,
         key.sort_key,
         current,
         action="deletePriceOverride",
-        also=[check_change(services, ConfigChange(prices={key: None}))],
+        also=[config.write],
     )
-    publish(services)
+    publish(services, config)
     return Reply(status=204)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from controlplane.adapters.apigw import handle_event
@@ -16,7 +15,13 @@ from controlplane.api.resources import (
     renaming,
     save_replacement,
 )
-from controlplane.config_publisher import ConfigChange, check_change, publish, render_current
+from controlplane.config_publisher import (
+    ConfigChange,
+    check_change,
+    config_json,
+    publish,
+    render_current,
+)
 from controlplane.domain.routing import DEFAULT_RETRY_STATUSES, TargetSpec, check_rule
 from controlplane.ids import new_id
 from controlplane.store.repositories import Guarded, taken
@@ -39,6 +44,7 @@ def _checked(rule: RoutingRule) -> RoutingRule:
         rule.strategy,
         [TargetSpec(t.provider, t.model, t.region, t.weight) for t in rule.targets],
         rule.retry.on_status or [],
+        rule.retry.attempts,
     )
     return rule
 
@@ -68,6 +74,7 @@ def create_routing_rule(ctx: RequestContext, body: RoutingRuleCreate) -> Reply:
             updated_at=now,
         )
     )
+    config = check_change(services, ConfigChange(rules={rule.rule_id: rule}))
     reply = create(
         ctx,
         services.routes,
@@ -77,10 +84,10 @@ def create_routing_rule(ctx: RequestContext, body: RoutingRuleCreate) -> Reply:
         location=f"/routing/{rule.rule_id}",
         also=[
             Guarded(services.route_models.claim(rule.model, rule.rule_id), name_taken),
-            check_change(services, ConfigChange(rules={rule.rule_id: rule})),
+            config.write,
         ],
     )
-    publish(services)
+    publish(services, config)
     return reply
 
 
@@ -103,11 +110,12 @@ def update_routing_rule(
         rule.rule_id,
         taken("model", rule.model, "routing rule for model"),
     )
-    also.append(check_change(services, ConfigChange(rules={rule.rule_id: rule})))
+    config = check_change(services, ConfigChange(rules={rule.rule_id: rule}))
+    also.append(config.write)
     version = save_replacement(
         ctx, services.routes, rule.rule_id, current, rule, action="updateRoutingRule", also=also
     )
-    publish(services)
+    publish(services, config)
     return Reply(rule, etag=version)
 
 
@@ -115,6 +123,7 @@ def update_routing_rule(
 def delete_routing_rule(ctx: RequestContext, params: DeleteRoutingRuleParameters) -> Reply:
     services = ctx.services
     current = services.routes.require(params.rule_id)
+    config = check_change(services, ConfigChange(rules={params.rule_id: None}))
     delete_versioned(
         ctx,
         services.routes,
@@ -123,10 +132,10 @@ def delete_routing_rule(ctx: RequestContext, params: DeleteRoutingRuleParameters
         action="deleteRoutingRule",
         also=[
             services.route_models.release(current.value.model),
-            check_change(services, ConfigChange(rules={params.rule_id: None})),
+            config.write,
         ],
     )
-    publish(services)
+    publish(services, config)
     return Reply(status=204)
 
 
@@ -136,7 +145,7 @@ def get_routing_config(ctx: RequestContext, params: GetRoutingConfigParameters) 
     if ctx.if_none_match is not None and etag_matches(ctx.if_none_match, rendered.etag):
         return Reply(status=304, etag=rendered.etag)
     if params.format == "json":
-        content = json.dumps(rendered.document, indent=2, sort_keys=True).encode()
+        content = config_json(ctx.services, rendered)
         return Reply(content=content, content_type="application/json", etag=rendered.etag)
     return Reply(
         content=rendered.text.encode(), content_type="application/yaml", etag=rendered.etag

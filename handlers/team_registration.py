@@ -167,9 +167,10 @@ def delete_team(ctx: RequestContext, params: DeleteTeamParameters) -> Reply:
     else:
         also += [services.team_budgets.release(team.team_id), services.budgets.delete(budget_id)]
     # Policies scoped to this team no longer name its client: the config changes too.
-    also.append(check_change(services, ConfigChange()))
+    config = check_change(services, ConfigChange(teams_removed=frozenset({team.team_id})))
+    also.append(config.write)
     delete_versioned(ctx, services.teams, team.team_id, current, action="deleteTeam", also=also)
-    publish(services)
+    publish(services, config)
     return Reply(status=204)
 
 

@@ -8,7 +8,8 @@ Usage: `make package [LAMBDA_ARCH=arm64|x86_64] [PYTHON=python3.12]`, i.e.
   carries the runtime and the architecture, and Terraform reads them from there, so the deployed
   runtime always matches the build. Lambda's python3.11 runs on Amazon Linux 2 (glibc 2.26) and is
   deprecated since 2026-06-30; python3.12+ run on Amazon Linux 2023 (glibc 2.34). Deploy a build
-  made with Python 3.12 or later; a 3.11 build still works for importing on this machine.
+  made with Python 3.12 (flpc, a runtime dependency, has wheels up to CPython 3.12 only, so a
+  3.13+ build fails to resolve it); a 3.11 build still works for importing on this machine.
 - Architecture: arm64 by default (Graviton: about 20 % cheaper per GB-second than x86_64);
   x86_64 builds an artifact this machine can import, which is what the test does.
 - Contents: the runtime dependencies of `[project].dependencies` only (never connexion, uvicorn,
@@ -372,7 +373,7 @@ def build(target: Target, dist: Path) -> dict[str, object]:
     if deprecated and datetime.date.today().isoformat() >= deprecated:
         print(
             f"warning: Lambda's {target.runtime} is deprecated since {deprecated}; build the "
-            "deployed artifact with PYTHON=python3.12 or later",
+            "deployed artifact with PYTHON=python3.12",
             file=sys.stderr,
         )
     dist.mkdir(parents=True, exist_ok=True)

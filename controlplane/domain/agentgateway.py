@@ -28,7 +28,8 @@ Layout of the rendered config
   client's *scan profile* (the set of team-scoped policies that apply to its team).
 - `routes`: one parent route per scan profile (plus one for clients without team-scoped policies)
   on `/v1/chat/completions` and `/v1/messages`. It carries the `ai` policy: `routes` so both request
-  formats parse, and `promptGuard` with the budget-check webhook and the profile's guards. It
+  formats parse (and `/v1/messages/count_tokens` as Anthropic token counting, each path also with a
+  trailing slash), and `promptGuard` with the budget-check webhook and the profile's guards. It
   delegates to the route group `models`. `/v1/models` is answered from the rule list.
 - `routeGroups[models]`: one route per enabled rule, matched on the model header (exact name, or
   the glob as an anchored regex), with the rule's retry policy and targets. Child routes inherit
@@ -39,8 +40,10 @@ Layout of the rendered config
 
 Route precedence: agentgateway orders routes by path, then number of header matches, then route
 key. Every child uses the same path match, so a child with a model header beats the catch-all, and
-among rules the zero-padded index at the start of the route name decides: exact names first, then
-globs by decreasing number of literal characters (the more specific glob wins).
+among rules the route name decides (`_route_name`: `exact:<model>`, `glob:<rank>:<stars>:<model>`):
+exact names first, then globs by decreasing number of literal characters (the more specific glob
+wins). A name depends on its rule only, never on its position, so a change to one rule changes one
+route's text; `RouteCache` lets a render rebuild, rewrite as YAML and revalidate just that route.
 
 What agentgateway cannot express, and how it is handled
 -------------------------------------------------------
@@ -48,11 +51,20 @@ What agentgateway cannot express, and how it is handled
   reject), nor has Bedrock Guardrails' `detect` mode (its guard blocks): both are left out of the
   config and listed in the header comment and in `RenderedConfig.notes`.
 - agentgateway has no condition on a guard, so team scoping is done by route selection (above).
+- agentgateway runs no guard (and no budget check) on `/v1/messages/count_tokens`: a note in the
+  header says so whenever a policy scans prompts.
+- agentgateway writes a Bedrock Guardrail identifier into the request path unencoded: an ARN is
+  written as its bare id (`controlplane.domain.bedrock_guardrails`).
 - Built-in detectors without an agentgateway builtin (IP address, AWS keys, private key, JWT, IBAN,
   credentials in URLs) are our own regexes (Rust `regex` syntax, no look-around).
 - The whole file is shell-expanded when agentgateway loads it: secrets are `${VAR}` references only,
   and a custom regex whose `$` would be read as a variable is rewritten to the equivalent `\\x24`
-  (a literal dollar) or `(?:$)` (an end anchor).
+  (a literal dollar) or `(?:$)` (an end anchor), telling them apart as Rust's regex parser does
+  (`controlplane.domain.rust_regex`); the YAML writer escapes any other such `$` as `\\x24`.
+- Every regex of the config (custom rules, our detector patterns, header and path matches) is
+  compiled by Rust's `regex` crate and every CEL expression parsed by agentgateway's `cel` fork
+  when the file loads; one failure refuses the whole file. The API checks custom patterns with the
+  same crate (`controlplane.domain.scanner`), and the tests check every render with both parsers.
 - `jwtAuth` removes `Authorization` once it has validated the token, so forwarding the header to
   the budget check alone would deliver nothing: the webhook also re-adds the validated token from
   CEL (`WEBHOOK_RESTORED_HEADERS`).
@@ -61,10 +73,12 @@ What agentgateway cannot express, and how it is handled
 - Which clients a team-scoped policy covers is written into the config (the client ids of its
   teams), so registering or removing a client must re-render the config.
 
-The YAML text is byte for byte `yaml.safe_dump(document, sort_keys=False, width=_NO_FOLD)` (tests
-hold this for every golden and property case). It is produced by `_block_yaml`, which writes the
-same block style directly, because PyYAML's representer alone costs about 0.6 s per 1,000 rules;
-documents it does not cover (multi-line strings, very long keys) go through `yaml.safe_dump`.
+The YAML text is byte for byte `yaml.dump(document, Dumper=_Dumper, sort_keys=False,
+width=_NO_FOLD)`: PyYAML's safe dumper, quoting every string that YAML 1.1, YAML 1.2 or serde_yaml
+(agentgateway's reader) would not read back as itself (see "YAML text" below). It is produced by
+`_block_yaml`, which writes the same block style directly, because PyYAML's representer alone
+costs about 0.6 s per 1,000 rules; documents it does not cover (keys with line breaks, very long
+keys) go through `yaml.dump`.
 
 ETag: the strong HTTP ETag `"<hex SHA-256 of the UTF-8 text>"`, header comment included.
 """
@@ -72,8 +86,11 @@ ETag: the strong HTTP ETag `"<hex SHA-256 of the UTF-8 text>"`, header comment i
 from __future__ import annotations
 
 import hashlib
+import io
+import itertools
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -84,7 +101,9 @@ from urllib.parse import SplitResult, urlsplit
 import yaml
 
 from controlplane.clock import isoformat
+from controlplane.domain.bedrock_guardrails import guardrail_id, guardrail_region
 from controlplane.domain.routing import DEFAULT_RETRY_STATUSES
+from controlplane.domain.rust_regex import expands_after, shell_safe_regex
 from controlplane.gateway_protocol import (
     ACCESS_LOG_ADDED_FIELDS,
     HEADER_MODEL,
@@ -106,9 +125,29 @@ MODELS_GROUP = "models"
 
 CHAT_PATH = "/v1/chat/completions"
 MESSAGES_PATH = "/v1/messages"
+COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
+"""Anthropic's token counting (Claude Code calls it); parsed as `anthropicTokenCount`."""
 MODELS_PATH = "/v1/models"
-LLM_PATHS = "/v1/(?:chat/completions|messages)"
-"""The one path match of every child route: equal paths leave precedence to the header count."""
+LLM_PATHS = "/v1/(?:chat/completions|messages(?:/count_tokens)?)/?"
+"""The one path match of every child route: equal paths leave precedence to the header count.
+
+A path regex must match the whole path (v1.4.1 http/route.rs `matches_request`), while the
+parents' `pathPrefix` also takes a trailing slash and `/count_tokens`: without them here, those
+requests found no child route and got 404."""
+AI_ROUTES = {
+    path + slash: kind
+    for path, kind in (
+        (CHAT_PATH, "completions"),
+        (MESSAGES_PATH, "messages"),
+        (COUNT_TOKENS_PATH, "anthropicTokenCount"),
+    )
+    for slash in ("", "/")
+}
+"""How each path parses. agentgateway picks the longest key the path *ends with* and parses
+anything else as chat completions (v1.4.1 llm/policy/mod.rs `resolve_route`), so the trailing-slash
+forms need keys of their own. Token counting runs no guards (proxy/httpproxy.rs: "count_tokens
+skips policies"), and providers without a counting endpoint answer it locally (llm/mod.rs
+`process_count_tokens_request`)."""
 
 ROUTED_MODEL_HEADER = "x-gateway-routed-model"
 """Internal: the requested model, copied from the body so routes can match it."""
@@ -154,12 +193,13 @@ _DETECTOR_PATTERNS = {
     ),
     "url_credentials": r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]+:[^\s/@]+@",
 }
-"""Our own patterns (Rust `regex` and Python `re` alike) for the other detectors."""
+"""Our own patterns for the other detectors, in Rust `regex` syntax (tests compile them with the
+crate). agentgateway searches the text with them, masking each non-empty match (`find_iter`) or
+rejecting on any (`is_match`), so they anchor themselves with `\\b` (Unicode word boundaries in
+Rust, as in Python): `apply_prompt_guard_regex` in `crates/agentgateway/src/llm/policy/mod.rs`."""
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DURATION = re.compile(r"[1-9][0-9]*(?:ms|s|m|h)")
-_SHELL_VARIABLE_START = re.compile(r"[A-Za-z0-9_{]")
-"""What may follow `$` for agentgateway's shell expansion to read a variable."""
 
 
 # Inputs, settings, result ------------------------------------------------------------------------
@@ -243,6 +283,8 @@ class RenderInputs:
     """Team id -> the OAuth client ids of the team (teams no longer present are skipped)."""
     inputs_changed_at: datetime | None = None
     """When rules, policies or prices last changed: written in the header, never the wall clock."""
+    reuse: RouteCache | None = field(default=None, compare=False)
+    """Child routes of earlier renders to reuse (the result is the same bytes without it)."""
 
 
 @dataclass(frozen=True)
@@ -255,15 +297,25 @@ class RenderedConfig:
     """`"<hex SHA-256 of text>"`, quoted as an HTTP strong ETag."""
     notes: tuple[str, ...] = ()
     """What the inputs ask for that the config does not enforce (also in the header comment)."""
+    texts: Mapping[int, tuple[Any, str]] = field(default_factory=dict, compare=False, repr=False)
+    """id(part) -> (part, a text the part's content is a function of): the YAML of each child
+    route, so that validation can key its cache on it without serialising the route again."""
 
     @property
     def sha256(self) -> str:
         return self.etag.strip('"')
 
+    def known_text(self, part: Any) -> str | None:
+        """The render's text of `part` (a child route of `document`), if it has one."""
+        known = self.texts.get(id(part))
+        return known[1] if known is not None and known[0] is part else None
+
 
 def render_config(inputs: RenderInputs, settings: RenderSettings) -> RenderedConfig:
     """The complete agentgateway config for `inputs`; deterministic, whatever the input order."""
     rules = sorted((r for r in inputs.rules if r.enabled), key=_precedence)
+    reuse = inputs.reuse or RouteCache()
+    children = reuse.children(rules, settings)
     policies = sorted(
         (p for p in inputs.policies if p.enabled), key=lambda p: (p.name, p.policy_id)
     )
@@ -278,32 +330,149 @@ def render_config(inputs: RenderInputs, settings: RenderSettings) -> RenderedCon
             *(_llm_route(profile, settings) for profile in profiles),
             _model_list_route(rules),
         ],
-        "routeGroups": [{"name": MODELS_GROUP, "routes": _model_routes(rules, settings)}],
+        "routeGroups": [{"name": MODELS_GROUP, "routes": [c.route for c in children]}],
     }
-    text = _header(inputs.inputs_changed_at, notes) + _dump_yaml(document)
+    text = _header(inputs.inputs_changed_at, notes) + _document_yaml(document, children)
     etag = '"' + hashlib.sha256(text.encode()).hexdigest() + '"'
-    return RenderedConfig(document=document, text=text, etag=etag, notes=tuple(notes))
+    return RenderedConfig(
+        document=document, text=text, etag=etag, notes=tuple(notes), texts=reuse.texts
+    )
 
 
 # Rules -> child routes ---------------------------------------------------------------------------
 
 
-def _precedence(rule: RoutingRule) -> tuple[bool, int, int, str, str]:
-    """Exact names first, then the glob with more literal characters, then fewer `*`."""
-    wildcards = rule.model.count("*") + rule.model.count("?")
-    literal = len(rule.model) - wildcards
-    return (wildcards > 0, -literal, rule.model.count("*"), rule.model, rule.rule_id)
+_MAX_MODEL = 128
+"""The longest client-facing model name the API accepts (`ClientModelName`)."""
 
 
-def _model_routes(rules: Sequence[RoutingRule], settings: RenderSettings) -> list[JsonDict]:
-    width = max(5, len(str(len(rules))))
-    routes = [
-        _rule_route(
-            f"{index:0{width}d}-{_slug(rule.model)}", rule, _model_match(rule.model), settings
-        )
-        for index, rule in enumerate(rules, start=1)
+@lru_cache(maxsize=1 << 14)
+def _route_name(model: str) -> str:
+    """The name of a rule's child route: its model name, prefixed so that names sort in precedence.
+
+    Every child route has the same path match and one header match, which leaves the order to the
+    route key, `<listener>/<namespace>/<name>` (v1.4.1 types/agent.rs `RouteSet::compare_route`,
+    types/local.rs `convert_route`), so to the name: exact names first (`exact:` sorts before
+    `glob:`; two exact names never match the same request), then the glob with more literal
+    characters, then the one with fewer `*`. The name depends on the rule alone, not on its
+    position: adding or removing a rule renames no other route, so their text, and their cached
+    validation, stay the same.
+    """
+    wildcards = model.count("*") + model.count("?")
+    if not wildcards:
+        return f"exact:{model}"
+    literal = len(model) - wildcards
+    return f"glob:{max(_MAX_MODEL - literal, 0):03d}:{model.count('*'):03d}:{model}"
+
+
+def _precedence(rule: RoutingRule) -> tuple[str, str]:
+    """The order of the child routes: agentgateway's, by name (rule ids only break ties)."""
+    return (_route_name(rule.model), rule.rule_id)
+
+
+@dataclass(frozen=True)
+class _Child:
+    """A child route and its YAML as an item of the group's `routes` (None: not writable alone)."""
+
+    route: JsonDict
+    yaml: str | None
+
+
+class RouteCache:
+    """Child routes rendered before, by rule content, for later renders to reuse.
+
+    A child route depends on its rule and the settings only, so a render that reuses this cache
+    builds and writes as YAML only the routes of rules that changed, and `texts` lets validation
+    recognise the others. The rendered bytes are the same with or without it. Renders that share
+    a cache share its routes, and it remembers a rule's content by the rule object: neither the
+    rules given to it nor the documents rendered with it may be modified.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # renders in several threads share one (the local server)
+        self._settings: RenderSettings | None = None
+        self._children: dict[tuple[str, str], _Child] = {}
+        self._contents: dict[int, tuple[RoutingRule, str]] = {}
+        self.texts: dict[int, tuple[JsonDict, str]] = {}
+        """id(route) -> (route, its YAML): `RenderedConfig.texts` of the renders."""
+
+    def children(self, rules: Sequence[RoutingRule], settings: RenderSettings) -> list[_Child]:
+        """The child routes of `rules` (enabled, in precedence order), then the fallback route."""
+        with self._lock:
+            return self._children_of(rules, settings)
+
+    def _children_of(self, rules: Sequence[RoutingRule], settings: RenderSettings) -> list[_Child]:
+        if settings != self._settings:
+            self._settings, self._children, self._contents, self.texts = settings, {}, {}, {}
+        used: dict[tuple[str, str], _Child] = {}
+        contents: dict[int, tuple[RoutingRule, str]] = {}
+        for name, rule in zip(_unique_names(rules), rules, strict=True):
+            key = (name, self._content(rule, contents))
+            used[key] = self._children.get(key) or self._add(
+                key, _rule_route(name, rule, _model_match(rule.model), settings)
+            )
+        default = next((r for r in rules if r.model == settings.default_model), None)
+        key = ("", "" if default is None else self._content(default, contents))
+        used[key] = self._children.get(key) or self._add(key, _fallback_route(rules, settings))
+        if len(self._children) > 2 * len(used) + 64 or len(self._contents) > 2 * len(rules) + 64:
+            # Forget the routes of rules that are gone.
+            self._children, self._contents = used, contents
+            self.texts = {id(c.route): (c.route, c.yaml) for c in used.values() if c.yaml}
+        return list(used.values())
+
+    def _content(self, rule: RoutingRule, seen: dict[int, tuple[RoutingRule, str]]) -> str:
+        known = self._contents.get(id(rule))
+        if known is None or known[0] is not rule:
+            known = (rule, rule.model_dump_json())
+            self._contents[id(rule)] = known
+        seen[id(rule)] = known
+        return known[1]
+
+    def _add(self, key: tuple[str, str], route: JsonDict) -> _Child:
+        child = self._children[key] = _child(route)
+        if child.yaml is not None:
+            self.texts[id(route)] = (route, child.yaml)
+        return child
+
+
+def _unique_names(rules: Sequence[RoutingRule]) -> list[str]:
+    """Route names of rules in precedence order; a model twice (never so in the store) is told
+    apart by its rule id, since agentgateway keeps one route of a name."""
+    names = [_route_name(rule.model) for rule in rules]
+    return [
+        f"{name}:{rule.rule_id}" if index and name == names[index - 1] else name
+        for index, (name, rule) in enumerate(zip(names, rules, strict=True))
     ]
-    return [*routes, _fallback_route(rules, settings)]
+
+
+def _child(route: JsonDict) -> _Child:
+    text = _dump_yaml(_group_of([route]))
+    head = _group_head()
+    return _Child(route, text[len(head) :] if text.startswith(head) else None)
+
+
+def _group_of(routes: list[JsonDict]) -> JsonDict:
+    return {"routeGroups": [{"name": MODELS_GROUP, "routes": routes}]}
+
+
+@lru_cache(maxsize=1)
+def _group_head() -> str:
+    """The YAML of the route group up to its first route (`routeGroups:`...`routes:`)."""
+    one, other = (_dump_yaml(_group_of([{key: 1}])).splitlines(keepends=True) for key in "ab")
+    head = itertools.takewhile(lambda pair: pair[0] == pair[1], zip(one, other, strict=False))
+    return "".join(line for line, _ in head)
+
+
+def _document_yaml(document: JsonDict, children: Sequence[_Child]) -> str:
+    """`_dump_yaml(document)`, with the child routes' YAML written once per route, not per render.
+
+    Block YAML is compositional: a mapping's text is its keys' texts in order, a list's its
+    items'. `routeGroups` is the document's last key and holds the one group of the children.
+    """
+    if list(document)[-1] != "routeGroups" or any(c.yaml is None for c in children):
+        return _dump_yaml(document)
+    rest = {key: value for key, value in document.items() if key != "routeGroups"}
+    return _dump_yaml(rest) + _group_head() + "".join(c.yaml or "" for c in children)
 
 
 def _rule_route(
@@ -332,15 +501,14 @@ def _glob_regex(glob: str) -> str:
     return f"^{body}$"
 
 
-def _slug(model: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", model)
-
-
 def _retry(rule: RoutingRule) -> JsonDict:
     statuses = rule.retry.on_status
     codes = DEFAULT_RETRY_STATUSES if statuses is None else statuses
-    # `attempts` counts the first one too; the rule counts retries after it.
-    return {"attempts": rule.retry.attempts + 1, "codes": sorted(set(codes))}
+    # Both count retries after the first call: agentgateway calls upstream `attempts + 1` times
+    # (v1.4.1 proxy/httpproxy.rs, "attempts is the total number of attempts, not the retries",
+    # despite the doc comment of http/retry/mod.rs; its test expects 2 calls for `attempts: 1`).
+    # `attempts` is a NonZeroU8 there, so a rule without retries gets no retry policy at all.
+    return {"attempts": rule.retry.attempts, "codes": sorted(set(codes))}
 
 
 def _rule_backends(rule: RoutingRule, settings: RenderSettings) -> list[JsonDict]:
@@ -385,7 +553,7 @@ def _unknown_model_response() -> JsonDict:
     }
     anthropic = {"type": "error", "error": {"type": "not_found_error", "message": message}}
     body = (
-        f"request.path == {_cel_string(MESSAGES_PATH)}"
+        f"request.path.startsWith({_cel_string(MESSAGES_PATH)})"
         f" ? {_cel_string(_compact_json(anthropic))} : {_cel_string(_compact_json(openai))}"
     )
     return {"status": 404, "headers": _json_content_type(), "bodyExpression": body}
@@ -507,7 +675,7 @@ def _llm_route(profile: _ScanProfile, settings: RenderSettings) -> JsonDict:
             # The internal routing headers have done their job: providers need not see them.
             "requestHeaderModifier": {"remove": [ROUTED_MODEL_HEADER, SCAN_PROFILE_HEADER]},
             "ai": {
-                "routes": {CHAT_PATH: "completions", MESSAGES_PATH: "messages"},
+                "routes": dict(AI_ROUTES),
                 "promptGuard": _prompt_guard(profile.policies, settings),
             },
         },
@@ -546,10 +714,12 @@ def _policy_guards(policy: ScannerPolicy) -> list[JsonDict]:
         guards.append({"regex": {"action": "mask", "rules": rules["mask"]}})
     guardrail = policy.bedrock_guardrail
     if guardrail is not None and guardrail.mode == "block":
+        # agentgateway writes the identifier into the request path unencoded (v1.4.1
+        # llm/policy/bedrock_guardrails.rs): an ARN would break every call, so its bare id it is.
         bedrock = {
-            "guardrailIdentifier": guardrail.identifier,
+            "guardrailIdentifier": guardrail_id(guardrail.identifier),
             "guardrailVersion": guardrail.version,
-            "region": guardrail.region,
+            "region": guardrail_region(guardrail.identifier, guardrail.region),
         }
         guards.append({"bedrockGuardrails": bedrock, "rejection": _rejection(policy.name)})
     return guards
@@ -573,38 +743,6 @@ def _rejection(policy: str) -> JsonDict:
         "headers": {"set": {"content-type": "application/json"}},
         "body": _compact_json({"error": error}),
     }
-
-
-def shell_safe_regex(pattern: str) -> str:
-    """`pattern`, with every `$` that shell expansion would read as a variable made harmless.
-
-    A literal dollar (`\\$`, or `$` in a class) becomes `\\x24`; an end anchor followed by a name
-    character or `{` becomes `(?:$)`. Anything else is returned unchanged. Classes are read as
-    Python's `re` reads them, the engine the API validates patterns with.
-    """
-    out: list[str] = []
-    in_class = False
-    first_member = -1
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\" and index + 1 < len(pattern):
-            escaped = pattern[index + 1]
-            out.append(r"\x24" if escaped == "$" else char + escaped)
-            index += 2
-            continue
-        if char == "$" and _SHELL_VARIABLE_START.match(pattern, index + 1):
-            out.append(r"\x24" if in_class else "(?:$)")
-        else:
-            out.append(char)
-        if not in_class and char == "[":
-            in_class = True
-            first_member = index + (2 if pattern[index + 1 : index + 2] == "^" else 1)
-        elif in_class and char == "]" and index != first_member:
-            # A `]` first in the class is a member, not its end.
-            in_class = False
-        index += 1
-    return "".join(out)
 
 
 # Budget check, gateway, access log, catalog ------------------------------------------------------
@@ -696,7 +834,7 @@ def _model_list_route(rules: Sequence[RoutingRule]) -> JsonDict:
     }
     return {
         "name": "model-list",
-        "matches": [{"path": {"exact": MODELS_PATH}}],
+        "matches": [{"path": {"exact": MODELS_PATH}}, {"path": {"exact": MODELS_PATH + "/"}}],
         "policies": {"directResponse": response},
     }
 
@@ -752,6 +890,13 @@ def _notes(
     applied = {policy.name for profile in profiles for policy in profile.policies}
     for policy in policies:
         notes.extend(_policy_notes(policy, applied))
+    if any(p.name in applied and p.phase != "response" and _policy_guards(p) for p in policies):
+        # v1.4.1 proxy/httpproxy.rs: "count_tokens skips policies" (no guard, no budget check).
+        notes.append(
+            f"scanner policies do not apply to {COUNT_TOKENS_PATH}: agentgateway runs no guard"
+            " on token counting, so its prompt reaches the token counter of Anthropic, Bedrock"
+            " and Vertex Claude targets unscanned"
+        )
     if settings.default_model is not None and all(r.model != settings.default_model for r in rules):
         notes.append(
             f"default_model {settings.default_model} names no enabled rule:"
@@ -810,6 +955,24 @@ def _cel_list(values: Iterable[str]) -> str:
 
 
 # YAML text ---------------------------------------------------------------------------------------
+#
+# agentgateway reads the file in two passes (v1.4.1): `shellexpand::full` over the text
+# (`crates/agentgateway/src/config.rs` `parse_config`), then serde_yaml 0.9 transcoded to JSON
+# (`crates/core/src/serdes.rs` `yamlviajson`), which resolves every plain scalar YAML 1.2 style
+# (`de.rs` `visit_untagged_scalar`: `1e3`, `0o17`, `0x1F`, `+12`, `.inf` are numbers; `012` and
+# `1_000` are not, but are to YAML 1.1) and refuses the whole file for a number or a null where a
+# string belongs. So a string is written plain only when YAML 1.1 (PyYAML), YAML 1.2 (core schema,
+# and ruamel's reading of it) and serde_yaml all read that plain text back as the same string;
+# otherwise it is quoted. Besides:
+# - a `${NAME}` reference (`_env`) is single-quoted: whatever the shell expansion puts there, an
+#   all-digit resource name say, stays a string (a value must hold no `'` and no line break);
+# - a string with any other `$` that shellexpand would read (`rust_regex.expands_after`) is
+#   double-quoted with every `$` written `\x24`, which shellexpand leaves alone and YAML reads as
+#   `$`: nothing of ours is ever expanded (an unset variable would refuse the file);
+# - a string with a line break is double-quoted (`\n`), so that every scalar is one line.
+# The text is byte for byte `yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=_NO_FOLD)`
+# (tests hold this for every golden and property case, and read every render back with serde_yaml
+# itself, YAML 1.2 and YAML 1.1 readers after a shell expansion).
 
 _NO_FOLD = 1 << 30
 """A line width no scalar reaches: PyYAML never folds a line, so every scalar is one line."""
@@ -817,18 +980,78 @@ _NO_FOLD = 1 << 30
 _PLAIN = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_./@-]*(?::[A-Za-z0-9_./@-]+)*")
 """Strings PyYAML writes unquoted unless they would read back as another type (checked too)."""
 _STR_TAG = "tag:yaml.org,2002:str"
-_RESOLVER = yaml.resolver.Resolver()
+_ENV_TAG = "tag:llm-gateway,2026:env"
+"""Not a YAML type: what `${NAME}` resolves to here, so that PyYAML quotes it."""
+_ENV_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}\Z")
+_LINE_BREAKS = frozenset("\n\x85\u2028\u2029")
+"""What PyYAML writes a single-quoted scalar over several lines for."""
+
+
+class _Resolver(yaml.resolver.Resolver):
+    """PyYAML's YAML 1.1 resolver, and what YAML 1.2 and serde_yaml 0.9 read as not a string."""
+
+
+for _tag, _pattern, _first in (
+    # YAML 1.2 core ints (ruamel reads `0o?` and `_` too); serde_yaml's `[-+]?0x`, `0o`, `0b`.
+    (
+        "tag:yaml.org,2002:int",
+        r"[-+]?(?:0b[01_]+|0o?[0-7_]+|[0-9_]+|0x[0-9a-fA-F_]+)\Z",
+        "-+0123456789",
+    ),
+    # YAML 1.2 core floats; serde_yaml's are Rust's `f64::from_str` (finite): `1.`, `.5`, `1e3`.
+    (
+        "tag:yaml.org,2002:float",
+        r"[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?\Z"
+        r"|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)\Z",
+        "-+.0123456789",
+    ),
+    (_ENV_TAG, _ENV_REFERENCE.pattern, "$"),
+):
+    _Resolver.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper with the scalar rules above."""
+
+    yaml_implicit_resolvers = _Resolver.yaml_implicit_resolvers
+
+    def write_double_quoted(self, text: str, split: bool = True) -> None:
+        # PyYAML escapes only unprintable characters; `$` is escaped here, in the written text
+        # (`$` is never part of one of PyYAML's escapes, so replacing it there is exact).
+        stream = self.stream
+        self.stream = buffer = io.StringIO()
+        try:
+            super().write_double_quoted(text, split)
+        finally:
+            self.stream = stream
+        stream.write(buffer.getvalue().replace("$", "\\x24"))
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    double = not _LINE_BREAKS.isdisjoint(text) or _shell_reads(text)
+    return dumper.represent_scalar(_STR_TAG, text, style='"' if double else None)
+
+
+_Dumper.add_representer(str, _represent_str)
+_RESOLVER = _Resolver()
+
+
+def _shell_reads(text: str) -> bool:
+    """Whether shellexpand would replace part of `text` (not a `${NAME}` reference of ours)."""
+    if "$" not in text or _ENV_REFERENCE.match(text):
+        return False
+    return any(char == "$" and expands_after(text, index) for index, char in enumerate(text))
 
 
 class _NotBlockSimple(Exception):
-    """The document has a shape `_block_yaml` does not write; `yaml.safe_dump` will."""
+    """The document has a shape `_block_yaml` does not write; `yaml.dump` will."""
 
 
 def _dump_yaml(document: JsonDict) -> str:
     try:
         return _block_yaml(document)
     except _NotBlockSimple:
-        return yaml.safe_dump(document, sort_keys=False, width=_NO_FOLD)
+        return yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=_NO_FOLD)
 
 
 def _block_yaml(document: JsonDict) -> str:
@@ -842,8 +1065,13 @@ def _write_mapping(mapping: JsonDict, first: str, indent: str, out: list[str]) -
     """`first` prefixes the first key (a list item's `- `), `indent` every other one."""
     prefix = first
     for key, value in mapping.items():
-        if not isinstance(key, str) or not key or len(key) >= 128:
-            raise _NotBlockSimple
+        if (
+            not isinstance(key, str)
+            or not key
+            or len(key) >= 128
+            or not _LINE_BREAKS.isdisjoint(key)
+        ):
+            raise _NotBlockSimple  # PyYAML writes these as explicit keys (`? key`)
         head = f"{prefix}{_scalar(key)}:"
         prefix = indent
         if isinstance(value, dict) and value:
@@ -881,17 +1109,39 @@ def _leaf(value: Any) -> str:
 
 
 def _reads_back_as_string(text: str) -> bool:
-    """Whether `text` unquoted is a string to YAML (not `true`, `12`, `2026-01-01`, `null`...)."""
+    """Whether `text` unquoted is that string to YAML 1.1, YAML 1.2 and serde_yaml (not `true`,
+    `12`, `1e3`, `0o17`, `2026-01-01`, `null`...)."""
     tag: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     return tag == _STR_TAG
 
 
-@lru_cache(maxsize=1 << 16)
+_LONG = 256
+_FLOW_START = frozenset("#,[]{}&*!|>'\"%@`")
+
+
+def _single_quoted_by_pyyaml(text: str) -> bool:
+    """Whether PyYAML surely writes `text` single-quoted on one line: it starts with an indicator
+    (never plain) and is printable ASCII (nothing escaped, no line break), with no `$` for the
+    shell. Such text is written directly: PyYAML's analysis of the `/v1/models` body (a JSON
+    string growing with the rules) took ~60 ms per change at 1,000 rules."""
+    return (
+        text[0] in _FLOW_START and text.isascii() and text.isprintable() and not _shell_reads(text)
+    )
+
+
 def _scalar(text: str) -> str:
-    """`text` as PyYAML writes it in block context, provided that is one line."""
+    """`text` as `_Dumper` writes it in block context, provided that is one line."""
+    if len(text) >= _LONG and _single_quoted_by_pyyaml(text):
+        # Not cached: such strings (the `/v1/models` body) change with every rule change.
+        return "'" + text.replace("'", "''") + "'"
+    return _short_scalar(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _short_scalar(text: str) -> str:
     if _PLAIN.fullmatch(text) and _reads_back_as_string(text):
         return text
-    dumped = yaml.safe_dump([text], width=_NO_FOLD)
+    dumped = yaml.dump([text], Dumper=_Dumper, width=_NO_FOLD)
     if dumped.count("\n") != 1:
         raise _NotBlockSimple
     return dumped[2:-1]

@@ -23,8 +23,13 @@ class TargetSpec:
     weight: int | None
 
 
-def check_rule(strategy: str, targets: Sequence[TargetSpec], retry_statuses: Sequence[int]) -> None:
-    """Raise 422 naming every target field that does not fit."""
+def check_rule(
+    strategy: str,
+    targets: Sequence[TargetSpec],
+    retry_statuses: Sequence[int],
+    retry_attempts: int,
+) -> None:
+    """Raise 422 naming every field that does not fit."""
     problems: list[FieldProblem] = []
     seen: set[tuple[str, str, str | None]] = set()
     for index, target in enumerate(targets):
@@ -47,6 +52,19 @@ def check_rule(strategy: str, targets: Sequence[TargetSpec], retry_statuses: Seq
         seen.add(key)
     if len(set(retry_statuses)) != len(retry_statuses):
         problems.append(FieldProblem("retry.on_status", "has a status twice"))
+    if strategy == "failover" and len(targets) > 1 and retry_attempts < 1:
+        # In agentgateway a priority group is left once its provider is evicted, and the request
+        # that trips the eviction has already failed: only a retry re-sends it, to the next group
+        # (v1.4.1 proxy/httpproxy.rs, its test
+        # llm_retry_evicts_failed_priority_group_before_next_attempt). Without one, failover
+        # would fail the very request that triggered it.
+        problems.append(
+            FieldProblem(
+                "retry.attempts",
+                "must be at least 1 for a failover rule with several targets: without a retry,"
+                " the request that makes a target fail over fails",
+            )
+        )
     if problems:
         first = problems[0]
         raise Unprocessable(detail=f"{first.field}: {first.message}", errors=problems)

@@ -1,8 +1,16 @@
-"""Scanner policy rules: consistent scope, unique detectors and rule names, portable regexes.
+r"""Scanner policy rules: consistent scope, unique detectors and rule names, portable regexes.
 
-Custom patterns run in agentgateway, whose regex engine (Rust `regex`) has no look-around and no
-back-references, so a pattern that only Python could run is refused here rather than breaking
-the rendered config.
+Custom patterns run in agentgateway, which compiles them with Rust's `regex` crate
+(`serde_regex`, i.e. `Regex::new` with the crate's default 10 MiB size limit:
+`crates/agentgateway/src/llm/policy/mod.rs` `RegexRule`, agentgateway v1.4.1) and refuses the
+whole config file when one does not compile. So the API checks each pattern with that engine,
+through flpc (Python bindings of the `regex` crate) and answers 422 with Rust's own reason.
+flpc 0.2.5 embeds regex 1.10.5 (regex-syntax 0.8.4), agentgateway v1.4.1 regex 1.13.1
+(regex-syntax 0.8.11): the parser is the same in both, only the Unicode tables are newer there
+(so a `\p{...}` name added to Unicode since would be refused here, never the reverse).
+
+Python's `re` would be wrong both ways: it accepts `\Z`, `(?#...)`, `(?a)`, `\0` or `{usd}`
+(Rust does not) and refuses `\p{L}`, `\z` or `(?<name>...)` (Rust compiles them).
 """
 
 from __future__ import annotations
@@ -13,19 +21,10 @@ from dataclasses import dataclass
 
 from controlplane.errors import FieldProblem, Unprocessable
 
-try:  # Python 3.11 keeps the parser in sre_parse; 3.12+ in re._parser.
-    import re._parser as _sre_parse  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover
-    import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
-
-_UNSUPPORTED = {
-    "ASSERT": "look-ahead/look-behind is not supported by agentgateway's regex engine",
-    "ASSERT_NOT": "negative look-around is not supported by agentgateway's regex engine",
-    "GROUPREF": "back-references are not supported by agentgateway's regex engine",
-    "GROUPREF_EXISTS": "conditional groups are not supported by agentgateway's regex engine",
-    "ATOMIC_GROUP": "atomic groups are not supported by agentgateway's regex engine",
-    "POSSESSIVE_REPEAT": "possessive quantifiers are not supported by agentgateway's regex engine",
-}
+_ERROR_LINE = re.compile(r"^error: (.+)$", re.MULTILINE)
+_CARETS = re.compile(r"\^+")
+_PATTERN_INDENT = 4
+"""regex-syntax prints a one-line pattern indented by four spaces, carets under the fault."""
 
 
 @dataclass(frozen=True)
@@ -35,25 +34,33 @@ class RegexSpec:
 
 
 def regex_problem(pattern: str) -> str | None:
-    """Why agentgateway could not run this pattern, or None when it can."""
+    """Why agentgateway could not compile this pattern (Rust's reason), or None when it can."""
+    # Imported here: the extension module is only needed when a policy is created or changed,
+    # and every handler of the Lambda artifact imports this module (cold start).
+    import flpc
+
     try:
-        re.compile(pattern)
-        parsed = _sre_parse.parse(pattern)
-    except (re.error, RecursionError, OverflowError) as exc:
-        return f"does not compile: {exc}"
-    stack = [parsed]
-    while stack:
-        node = stack.pop()
-        for op, arg in node:
-            reason = _UNSUPPORTED.get(str(op))
-            if reason:
-                return reason
-            for child in arg if isinstance(arg, list | tuple) else ():
-                if isinstance(child, _sre_parse.SubPattern):
-                    stack.append(child)
-                elif isinstance(child, list | tuple):
-                    stack.extend(c for c in child if isinstance(c, _sre_parse.SubPattern))
+        flpc.compile(pattern)
+    except UnicodeError:  # a ValueError too: first
+        return "is not valid Unicode (a lone surrogate): agentgateway reads UTF-8"
+    except ValueError as error:
+        return f"agentgateway's regex engine (Rust regex crate) refuses it: {_reason(str(error))}"
     return None
+
+
+def _reason(message: str) -> str:
+    """regex-syntax's diagnostic in one line: its `error:` line and where the fault is."""
+    found = _ERROR_LINE.search(message)
+    if found is None:  # not a parse error: the compiled size limit, say
+        return message.strip()
+    reason = found.group(1).strip()
+    lines = message.splitlines()
+    # A one-line pattern: "regex parse error:", "    <pattern>", "    <carets>", "error: ...".
+    if len(lines) == 4 and (carets := _CARETS.search(lines[2])):
+        start = carets.start() - _PATTERN_INDENT
+        snippet = lines[1][carets.start() : carets.end()]
+        return f"{reason} at character {start + 1} ({snippet})"
+    return reason
 
 
 def check_policy(

@@ -30,6 +30,7 @@ from controlplane.domain.agentgateway import (
     RenderedConfig,
     RenderInputs,
     RenderSettings,
+    _Dumper,
     render_config,
     shell_safe_regex,
 )
@@ -54,6 +55,7 @@ from generated.models import (
     RoutingTarget,
     ScannerPolicy,
 )
+from tests.support.agentgateway_readers import agentgateway_problems
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "golden" / "agentgateway"
 SHARED_SCHEMA = (
@@ -63,7 +65,8 @@ AT = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
 FINANCE = "tm_" + "finance".rjust(26, "0")
 RESEARCH = "tm_" + "research".rjust(26, "0")
 ENV_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
-SHELL_VARIABLE = re.compile(r"\$[A-Za-z0-9_{]")
+SHELL_VARIABLE = re.compile(r"\$(?:[A-Za-z0-9_{$]|[^\x00-\x7f])")
+"""What shellexpand reads after `$`: a name (Unicode alphanumerics), `{`, or `$` (`$$` is `$`)."""
 
 
 # Builders -----------------------------------------------------------------------------------------
@@ -219,13 +222,17 @@ def yaml_body(text: str) -> str:
 
 
 def assert_sound(rendered: RenderedConfig) -> None:
-    """Valid, reads back as the document, is what safe_dump writes, and survives shell expansion."""
+    """Valid, reads back as the document, is what our PyYAML dumper writes, and survives shell
+    expansion and agentgateway's parsers."""
     assert validate_config(rendered.document) == []
     assert yaml.safe_load(rendered.text) == rendered.document
     body = yaml_body(rendered.text)
-    assert body == yaml.safe_dump(rendered.document, sort_keys=False, width=_NO_FOLD)
+    assert body == yaml.dump(rendered.document, Dumper=_Dumper, sort_keys=False, width=_NO_FOLD)
     unexpanded = ENV_REFERENCE.sub("", rendered.text)
     assert not SHELL_VARIABLE.search(unexpanded), "a $ that agentgateway would expand"
+    # Read as agentgateway reads it: shellexpand, serde_yaml (and YAML 1.1/1.2 readers), the Rust
+    # regex crate on every regex field and the CEL parser on every CEL field of the schema.
+    assert agentgateway_problems(rendered.text, rendered.document) == []
 
 
 def model_routes(rendered: RenderedConfig) -> list[dict[str, Any]]:
@@ -278,7 +285,8 @@ def test_failover_is_priority_groups_with_eviction_and_retry() -> None:
     health = backend["policies"]["health"]
     assert health["unhealthyExpression"] == "response.code >= 500 || response.code == 429"
     assert health["eviction"] == {"duration": "30s", "consecutiveFailures": 1}
-    assert route["policies"]["retry"] == {"attempts": 3, "codes": [429, 500, 503]}
+    # `attempts: 2` retries twice: agentgateway calls `attempts + 1` times (proxy/httpproxy.rs).
+    assert route["policies"]["retry"] == {"attempts": 2, "codes": [429, 500, 503]}
     assert fallback["name"] == "unknown-model"
 
 
@@ -303,14 +311,17 @@ def test_exact_names_win_then_the_more_specific_glob() -> None:
     ]
     names = [r["name"] for r in model_routes(render(RenderInputs(rules=rules)))]
     assert names == [
-        "00001-claude-3-opus",
-        "00002-claude-3_",
-        "00003-c_aude-3_",
-        "00004-claude-_",
-        "00005-_",
+        "exact:claude-3-opus",
+        "glob:120:001:claude-3*",
+        "glob:121:001:c?aude-3*",
+        "glob:121:001:claude-*",
+        "glob:128:001:*",
         "unknown-model",
     ]
     assert names[:-1] == sorted(names[:-1]), "agentgateway breaks ties by route name"
+    # A route's name is its rule's alone: a new rule renames no other route.
+    more = render(RenderInputs(rules=[*rules, rule("claude-3-opus-*", target, n=6)]))
+    assert set(names) <= {r["name"] for r in model_routes(more)}
 
 
 # Request formats, identity, budget check, access log ---------------------------------------------
@@ -325,11 +336,18 @@ def test_both_request_formats_parse_and_models_are_listed() -> None:
     ]
     assert llm["policies"]["ai"]["routes"] == {
         "/v1/chat/completions": "completions",
+        "/v1/chat/completions/": "completions",
         "/v1/messages": "messages",
+        "/v1/messages/": "messages",
+        "/v1/messages/count_tokens": "anthropicTokenCount",
+        "/v1/messages/count_tokens/": "anthropicTokenCount",
     }
     assert llm["backends"] == [{"routeGroup": MODELS_GROUP}]
     [listing] = [r for r in rendered.document["routes"] if r["name"] == "model-list"]
-    assert listing["matches"] == [{"path": {"exact": "/v1/models"}}]
+    assert listing["matches"] == [
+        {"path": {"exact": "/v1/models"}},
+        {"path": {"exact": "/v1/models/"}},
+    ]
     body = yaml.safe_load(listing["policies"]["directResponse"]["body"])
     assert [m["id"] for m in body["data"]] == ["gpt-4o"], "globs cannot be listed"
 
@@ -422,7 +440,9 @@ def test_backend_auth_is_ambient_or_an_environment_reference(
 
 def test_an_unknown_model_gets_a_clear_404() -> None:
     fallback = model_routes(render(one_openai_model()))[-1]
-    assert fallback["matches"] == [{"path": {"regex": "/v1/(?:chat/completions|messages)"}}]
+    assert fallback["matches"] == [
+        {"path": {"regex": "/v1/(?:chat/completions|messages(?:/count_tokens)?)/?"}}
+    ]
     response = fallback["policies"]["directResponse"]
     assert response["status"] == 404
     assert "model_not_found" in response["bodyExpression"]
@@ -679,7 +699,7 @@ def test_cost_catalog_carries_our_prices_as_decimal_strings() -> None:
     assert "modelCatalog" not in without.document["config"]
 
 
-def test_a_string_on_several_lines_falls_back_to_pyyaml() -> None:
+def test_a_string_on_several_lines_is_written_on_one() -> None:
     odd = policy("odd", custom_rules=[{"name": "two-lines", "pattern": "a\nb", "action": "mask"}])
     rendered = render(RenderInputs(rules=[GPT_4O], policies=[odd]))
     assert_sound(rendered)
@@ -712,11 +732,28 @@ PORTABLE_PATTERNS = [
     "END$USER",
     "(?i)caf\u00e9 cr\u00e8me",
     r"\b[A-Z]{2}-[0-9]{4}\b",
+    # Rust `regex` syntax that Python's `re` lacks or reads otherwise.
+    r"\p{L}+\z",
+    "(?<name>x)|(?<a[0]>$x)",
+    "[[:alpha:]$x]+|[a-z&&[^aeiou]]+|[a[$b]]",
+    r"\b{start}word\b{end}",
+    "(?x) a b  # a comment with $HOME and [ in it\n c$d",
+    # Strings YAML 1.1, YAML 1.2 or serde_yaml would read as something else if written plain.
+    *["~", "-", ": x", "#x", "null", "1e3", "0o17", "true", "0x1F", "1_000", " lead", "it's"],
 ]
+YAML_LOOKALIKES = [
+    *["1e3", "1E3", "1e-3", "0o17", "0x1F", "0b101", "012", "1:20", "2026-01-01", "1.", "1.5"],
+    *["true", "True", "null", "NULL", "yes", "no", "on", "off", "y", "99999999999999999999"],
+]
+"""Model names that read as numbers, booleans, nulls or dates when written plain."""
 REGIONS = st.sampled_from(["us-east-1", "eu-west-1", "europe-west4", "us-central1"])
 TEAMS = ["tm_" + f"{n}".rjust(26, "0") for n in range(3)]
-CLIENT_MODELS = st.from_regex(r"[A-Za-z0-9*?][A-Za-z0-9._:@*?-]{0,127}", fullmatch=True)
-PROVIDER_MODELS = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}", fullmatch=True)
+CLIENT_MODELS = st.sampled_from(YAML_LOOKALIKES) | st.from_regex(
+    r"[A-Za-z0-9*?][A-Za-z0-9._:@*?-]{0,127}", fullmatch=True
+)
+PROVIDER_MODELS = st.sampled_from(YAML_LOOKALIKES) | st.from_regex(
+    r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}", fullmatch=True
+)
 MONEY = st.from_regex(r"[0-9]{1,6}(\.[0-9]{1,6})?", fullmatch=True)
 
 

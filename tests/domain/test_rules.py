@@ -55,17 +55,29 @@ def test_budget_rules() -> None:
 
 
 def test_routing_rules() -> None:
-    check_rule("failover", [TargetSpec("bedrock", "m", "us-east-1", None)], [429])
+    check_rule("failover", [TargetSpec("bedrock", "m", "us-east-1", None)], [429], 1)
     check_rule(
-        "weighted", [TargetSpec("openai", "a", None, 1), TargetSpec("azure", "a", None, 3)], []
+        "weighted", [TargetSpec("openai", "a", None, 1), TargetSpec("azure", "a", None, 3)], [], 0
     )
     with pytest.raises(Unprocessable) as raised:
-        check_rule("weighted", [TargetSpec("vertex", "m", None, None)], [500, 500])
+        check_rule("weighted", [TargetSpec("vertex", "m", None, None)], [500, 500], 1)
     assert [e.field for e in raised.value.errors] == [
         "targets[0].region",
         "targets[0].weight",
         "retry.on_status",
     ]
+
+
+def test_failover_needs_a_retry_to_fail_over_the_request_that_evicts() -> None:
+    two = [TargetSpec("openai", "a", None, None), TargetSpec("anthropic", "b", None, None)]
+    check_rule("failover", two, [], 1)
+    check_rule("failover", two[:1], [], 0)  # one target: nothing to fail over to
+    check_rule("weighted", [TargetSpec("openai", "a", None, 1)], [], 0)
+    with pytest.raises(Unprocessable) as raised:
+        check_rule("failover", two, [], 0)
+    [problem] = raised.value.errors
+    assert problem.field == "retry.attempts"
+    assert "at least 1" in problem.message
 
 
 @pytest.mark.parametrize(
@@ -77,7 +89,9 @@ def test_routing_rules() -> None:
         (r"foo(?=bar)", False),
         (r"(?<!x)y", False),
         (r"(a)\1", False),
-        (r"a++", False),
+        (r"a++", True),  # Rust reads `(a+)+`: no possessive quantifiers to refuse
+        (r"\p{Greek}+\z", True),  # Python's `re` refuses both escapes
+        (r"total\Z", False),  # Python's `re` accepts it
         (r"[", False),
     ],
 )

@@ -26,6 +26,7 @@ POLICY = {
         "mode": "block",
     },
 }
+GUARDRAIL_ARN = "arn:aws:bedrock:eu-west-1:123456789012:guardrail/gr7x2k9q4m1a"
 
 
 def test_create_read_update_delete_policy(api: LambdaApi) -> None:
@@ -61,9 +62,17 @@ def test_create_read_update_delete_policy(api: LambdaApi) -> None:
             {"custom_rules": [{"name": "look", "pattern": "(?<=x)y", "action": "reject"}]},
             "custom_rules[0].pattern",
         ),
+        (  # Python's `re` compiles it; agentgateway's Rust `regex` crate does not
+            {"custom_rules": [{"name": "py", "pattern": r"total\Z", "action": "mask"}]},
+            "custom_rules[0].pattern",
+        ),
         (
             {"detectors": [{"detector": "email", "action": "mask"}] * 2},
             "detectors[1].detector",
+        ),
+        (
+            {"bedrock_guardrail": POLICY["bedrock_guardrail"] | {"identifier": GUARDRAIL_ARN}},
+            "bedrock_guardrail.region",
         ),
     ],
 )
@@ -73,3 +82,19 @@ def test_inconsistent_policies_are_422_naming_the_field(
     answer = api.post("/scanner", POLICY | change)
     assert answer.status == 422
     assert field in [e["field"] for e in answer.body["errors"]]
+
+
+def test_a_guardrail_arn_is_kept_as_given_and_rendered_as_its_id(api: LambdaApi) -> None:
+    guardrail = POLICY["bedrock_guardrail"] | {"identifier": GUARDRAIL_ARN, "region": "eu-west-1"}
+    created = api.post("/scanner", POLICY | {"bedrock_guardrail": guardrail})
+    assert created.status == 201
+    assert created.body["bedrock_guardrail"]["identifier"] == GUARDRAIL_ARN
+    config = api.get("/routing/config", query={"format": "json"}).body
+    guard = config["routes"][0]["policies"]["ai"]["promptGuard"]["request"][-1]
+    # agentgateway puts the identifier into the request path unencoded (v1.4.1
+    # llm/policy/bedrock_guardrails.rs): the bare id, in the ARN's region.
+    assert guard["bedrockGuardrails"] == {
+        "guardrailIdentifier": "gr7x2k9q4m1a",
+        "guardrailVersion": "3",
+        "region": "eu-west-1",
+    }

@@ -54,6 +54,7 @@ def test_create_read_update_delete_rule(api: LambdaApi) -> None:
             {"targets": [{"provider": "openai", "model": "gpt-5"}] * 2},
             "targets[1]",
         ),
+        ({"retry": {"attempts": 0}}, "retry.attempts"),
     ],
 )
 def test_inconsistent_rules_are_422_naming_the_field(
@@ -79,3 +80,23 @@ def test_weighted_rule(api: LambdaApi) -> None:
     )
     assert answer.status == 201
     assert [t["weight"] for t in answer.body["targets"]] == [80, 20]
+
+
+def test_a_single_target_failover_rule_may_go_without_retries(api: LambdaApi) -> None:
+    one = FAILOVER | {"targets": FAILOVER["targets"][:1], "retry": {"attempts": 0}}
+    assert api.post("/routing", one).status == 201
+
+
+def test_an_update_that_drops_the_retries_of_a_failover_rule_is_422(api: LambdaApi) -> None:
+    rule = api.post("/routing", FAILOVER).body
+    answer = api.put(f"/routing/{rule['rule_id']}", {"retry": {"attempts": 0}})
+    assert answer.status == 422
+    assert [e["field"] for e in answer.body["errors"]] == ["retry.attempts"]
+
+
+def test_the_retry_count_reaches_agentgateway_as_retries(api: LambdaApi) -> None:
+    api.post("/routing", FAILOVER | {"retry": {"attempts": 2, "on_status": [429, 503]}})
+    config = api.get("/routing/config", query={"format": "json"}).body
+    [route, _] = config["routeGroups"][0]["routes"]
+    # agentgateway makes `attempts + 1` calls (v1.4.1 proxy/httpproxy.rs): 3, as the rule says.
+    assert route["policies"]["retry"] == {"attempts": 2, "codes": [429, 503]}

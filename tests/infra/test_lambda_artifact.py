@@ -143,6 +143,7 @@ print(json.dumps({{
     "built_models": sorted(name for name, value in vars(sys.modules["generated.models"]).items()
                            if getattr(value, "__pydantic_complete__", False)),
     "jsonschema_loaded": "jsonschema" in sys.modules,
+    "flpc_loaded": "flpc" in sys.modules,
 }}))
 """
     # WHEN it imports every handler
@@ -163,6 +164,7 @@ print(json.dumps({{
     # until a request needs them (bench/bench_cold_start.py measures what that is worth)
     assert seen["built_models"] == []
     assert seen["jsonschema_loaded"] is False
+    assert seen["flpc_loaded"] is False, "the Rust regex check is imported when a policy is checked"
 
 
 def test_a_registration_runs_through_the_artifact(built: Built, tmp_path: Path) -> None:
@@ -197,6 +199,38 @@ print(json.dumps([{{"status": a["statusCode"], "body": a["body"]}} for a in answ
     # renderer are imported on first use, so this proves they work from the artifact too)
     assert rendered["status"] == 200, rendered
     assert "/v1/chat/completions" in rendered["body"]
+
+
+def test_custom_regexes_are_checked_by_rusts_engine_from_the_artifact(
+    built: Built, tmp_path: Path
+) -> None:
+    # GIVEN two scanner policies: a pattern Rust's regex crate compiles (Python's `re` does not),
+    # and one it refuses (Python's `re` compiles it)
+    def create(name: str, pattern: str) -> dict[str, Any]:
+        rule = {"name": "r1", "pattern": pattern, "action": "mask"}
+        policy = {"name": name, "applies_to": {"mode": "all"}, "phase": "request"}
+        body = json.dumps(policy | {"custom_rules": [rule]})
+        return apigw_event("POST", "/scanner", "/scanner", body=body)
+
+    events = [create("letters", r"\p{L}+\z"), create("python-only", r"total\Z")]
+    code = f"""
+import json
+from handlers import content_scanner
+events = json.loads({json.dumps(json.dumps(events))})
+answers = [content_scanner.lambda_handler(event, None) for event in events]
+print(json.dumps([{{"status": a["statusCode"], "body": json.loads(a["body"])}} for a in answers]))
+"""
+    # WHEN the artifact's content_scanner handles them
+    result = run_in_artifact(
+        built.task_root, code, {"GATEWAY_STORE": "sqlite", "GATEWAY_DATA_DIR": str(tmp_path)}
+    )
+    # THEN flpc's native module loads from the zip: the first is created, the second refused
+    # with Rust's reason
+    assert result.returncode == 0, result.stderr
+    created, refused = json.loads(result.stdout.strip().splitlines()[-1])
+    assert created["status"] == 201, created
+    assert refused["status"] == 422, refused
+    assert "unrecognized escape sequence" in refused["body"]["errors"][0]["message"]
 
 
 def test_the_artifact_holds_runtime_dependencies_only(built: Built) -> None:

@@ -128,7 +128,7 @@ resource "aws_lambda_function" "this" {
   lifecycle {
     precondition {
       condition     = local.artifact_ok
-      error_message = "No usable Lambda artifact: run `make package PYTHON=python3.12` (or 3.13) at the repository root first; it writes dist/lambda.zip and dist/lambda.json. The runtime must be one of ${join(", ", var.supported_runtimes)}."
+      error_message = "No usable Lambda artifact: run `make package PYTHON=python3.12` at the repository root first; it writes dist/lambda.zip and dist/lambda.json. The runtime must be one of ${join(", ", var.supported_runtimes)}."
     }
   }
 
@@ -173,7 +173,7 @@ resource "aws_lambda_function" "budget_check" {
   lifecycle {
     precondition {
       condition     = local.artifact_ok
-      error_message = "No usable Lambda artifact: run `make package PYTHON=python3.12` (or 3.13) first. The runtime must be one of ${join(", ", var.supported_runtimes)}."
+      error_message = "No usable Lambda artifact: run `make package PYTHON=python3.12` first. The runtime must be one of ${join(", ", var.supported_runtimes)}."
     }
   }
 

@@ -21,9 +21,9 @@ variable "artifact_manifest" {
 }
 
 variable "supported_runtimes" {
-  description = "Lambda runtimes the artifact may target. python3.11 is past its Lambda deprecation (2026-06-30): build the artifact with Python 3.12 or newer."
+  description = "Lambda runtimes the artifact may target: python3.12 only. python3.11 is past its Lambda deprecation (2026-06-30), and flpc (the Rust regex crate the scanner API validates custom patterns with, a runtime dependency) has wheels up to CPython 3.12 only: build the artifact with Python 3.12."
   type        = list(string)
-  default     = ["python3.12", "python3.13", "python3.14"]
+  default     = ["python3.12"]
 }
 
 variable "table_definition_path" {
