@@ -51,6 +51,22 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
     "--create-table", is_flag=True, default=None, help="Create the DynamoDB table if missing."
 )
 @click.option("--log-level", default="info", show_default=True, help="Python log level.")
+@click.option(
+    "--header-timeout",
+    type=float,
+    default=10.0,
+    show_default=True,
+    envvar="GATEWAY_HEADER_TIMEOUT_SECONDS",
+    help="Seconds a connection may take to send a request's headers (slowloris bound).",
+)
+@click.option(
+    "--keep-alive-timeout",
+    type=int,
+    default=5,
+    show_default=True,
+    envvar="GATEWAY_KEEP_ALIVE_TIMEOUT_SECONDS",
+    help="Seconds an idle keep-alive connection is kept open.",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -61,6 +77,8 @@ def serve(
     table_prefix: str | None,
     create_table: bool | None,
     log_level: str,
+    header_timeout: float,
+    keep_alive_timeout: int,
 ) -> None:
     """Run the local control plane: admin API, Swagger UI and the OAuth2 token endpoint.
 
@@ -112,7 +130,18 @@ def serve(
         f"  or simply: gatewayctl --data-dir {settings.data_dir} token",
         err=True,
     )
-    uvicorn.run(create_app(plane), host=host, port=port, log_level=log_level.lower())
+    from controlplane.adapters.http_timeouts import header_timeout_protocol
+
+    uvicorn.run(
+        create_app(plane),
+        host=host,
+        port=port,
+        log_level=log_level.lower(),
+        # uvicorn times idle keep-alive connections but not request heads: our protocol does.
+        http=header_timeout_protocol(header_timeout),
+        timeout_keep_alive=keep_alive_timeout,
+        h11_max_incomplete_event_size=16 * 1024,
+    )
 
 
 @main.command()
@@ -168,6 +197,12 @@ def usage_ingest(
     Each batch is applied exactly once: re-running over the same file never double counts (a
     checkpoint in the data dir remembers where each file was read to, and every batch carries
     an id recorded with its counters). Prints what was counted, skipped and left unpriced.
+
+    Only complete lines are read. agentgateway ends every log line with a newline, so a last
+    line without one is still being written: it is left for the next run (the summary says so)
+    and counted once its newline arrives. A last line that is already a whole JSON object is
+    the end of a finished file and is counted now. A file truncated, rewritten or rotated since
+    its checkpoint is read again from its start.
     """
     from controlplane.file_ingest import Checkpoints, ingest_file, ingest_stream
     from controlplane.ingest import Ingestor, IngestReport
@@ -245,8 +280,20 @@ def _print_ingest_summary(report: Any) -> None:
     if report.alerts:
         for alert in report.alerts:
             lines.append(f"Alert sent:          {alert.message}")
+    partial = getattr(report, "partial_line_bytes", 0)
     if report.lines == 0 and report.chunks == 0:
-        lines = ["Nothing new to ingest (the checkpoint is at the end of the file)."]
+        where = "its complete lines" if partial else "the file"
+        lines = [f"Nothing new to ingest (the checkpoint is at the end of {where})."]
+    if getattr(report, "restarted", False):
+        lines.append(
+            "Read from the start: the file no longer held what was read up to its checkpoint "
+            "(truncated or rewritten)"
+        )
+    if partial:
+        lines.append(
+            f"Partial last line:   {partial:,} bytes without a newline (still being written?): "
+            "left for the next run, which counts it once it ends with a newline"
+        )
     click.echo("\n".join(lines))
 
 

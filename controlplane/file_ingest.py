@@ -1,28 +1,56 @@
 """Ingesting an access-log file (or stdin) in batches, with a checkpoint and `--follow`.
 
 A file is read from its checkpoint in batches of whole lines. Each batch's id names the file
-(device, inode), its byte range and a hash of its bytes, so re-reading the same bytes is a no-op
-in the ledger even without the checkpoint, while new content at the same offsets after a
-truncation is new. The checkpoint (per resolved path: device, inode, offset) is written after
-each batch, atomically; a rotated (new inode) or truncated file starts again at 0.
+(device, inode), its byte range and a hash of its bytes, so re-reading the same byte range of
+the same file is a no-op in the ledger even without the checkpoint, while new content at the
+same offsets after a truncation is new.
+
+The checkpoint (per resolved path) holds the device, inode and offset read to, plus two
+fingerprints of what was read: a hash of the file's first bytes and of the bytes just before
+the offset. It is written after each batch, atomically. A file resumes at its checkpoint only
+if it is the same file (device, inode), at least that long, and both fingerprints still match;
+otherwise (rotated, truncated, truncated and regrown past the offset, rewritten) it is read
+again from 0. Checkpoints written before the fingerprints existed are trusted on device, inode
+and size alone.
+
+Only complete lines are consumed. agentgateway ends every access-log line with a newline, so a
+last line without one is a line still being written: it is left, and the checkpoint stays
+before it, until its newline arrives, in a one-shot run as with `--follow`. One exception: an
+unterminated last line that already parses as a whole JSON object is taken, because a whole
+object cannot be the start of a longer valid line (only whitespace may follow it): that is the
+last line of a finished file written without a final newline. The newline that may end it
+later is then not counted as an extra (empty) line.
+
+Limits: a truncation racing with the read of one batch (between the check after the previous
+batch and the read) is seen only after that batch; a file cut back to a point other than its
+start and regrown is read again from 0, so lines kept before the cut count again unless their
+batches' byte ranges are the same as before (copytruncate and `> file` cut to 0: exact); new
+content whose first bytes and bytes before the checkpoint equal the old ones is not noticed
+(access-log lines carry their time, so they never are).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from controlplane.files import write_atomically
+from controlplane.files import write_private
 from controlplane.ingest import Ingestor, IngestReport
 
 DEFAULT_BATCH_BYTES = 8 * 1024 * 1024
 """Bytes read per batch: bounded memory, and few store writes (aggregates) per batch."""
+
+FINGERPRINT_BYTES = 4096
+"""Bytes hashed at the start of a file and just before its checkpoint, to recognise it."""
+
+log = logging.getLogger("controlplane.ingest")
 
 
 @dataclass(frozen=True)
@@ -30,6 +58,24 @@ class FilePosition:
     device: int
     inode: int
     offset: int
+    head: str | None = None
+    """Hash of the file's first min(offset, FINGERPRINT_BYTES) bytes (None: an old checkpoint)."""
+    tail: str | None = None
+    """Hash of the FINGERPRINT_BYTES (or fewer) bytes just before `offset`."""
+
+
+@dataclass
+class FileIngestReport(IngestReport):
+    """An `IngestReport` of a file, with what was left at its end and whether it restarted."""
+
+    partial_line_bytes: int = 0
+    """Bytes at the end of the file without a newline yet, left for the next run."""
+    restarted: bool = False
+    """The file no longer held what was read before its checkpoint: it was read from 0."""
+
+    def __iadd__(self, other: IngestReport) -> FileIngestReport:
+        super().__iadd__(other)
+        return self
 
 
 class Checkpoints:
@@ -38,59 +84,125 @@ class Checkpoints:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def _load(self) -> dict[str, dict[str, int]]:
+    def _load(self) -> dict[str, dict[str, Any]]:
         if not self.path.exists():
             return {}
-        loaded: dict[str, dict[str, int]] = json.loads(self.path.read_text())
+        loaded: dict[str, dict[str, Any]] = json.loads(self.path.read_text())
         return loaded
 
     def get(self, log_path: Path) -> FilePosition | None:
         entry = self._load().get(str(log_path.resolve()))
-        return FilePosition(**entry) if entry else None
+        if not entry:
+            return None
+        return FilePosition(
+            device=int(entry["device"]),
+            inode=int(entry["inode"]),
+            offset=int(entry["offset"]),
+            head=entry.get("head"),
+            tail=entry.get("tail"),
+        )
 
     def set(self, log_path: Path, position: FilePosition) -> None:
         entries = self._load()
-        entries[str(log_path.resolve())] = {
+        entry: dict[str, Any] = {
             "device": position.device,
             "inode": position.inode,
             "offset": position.offset,
         }
-        write_atomically(self.path, json.dumps(entries, indent=2, sort_keys=True).encode())
+        if position.head is not None and position.tail is not None:
+            entry["head"] = position.head
+            entry["tail"] = position.tail
+        entries[str(log_path.resolve())] = entry
+        write_private(self.path, json.dumps(entries, indent=2, sort_keys=True).encode())
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+@dataclass
+class _Read:
+    """The bytes fingerprinted: the file's first and the last read (each FINGERPRINT_BYTES)."""
+
+    head: bytes
+    tail: bytes
+
+    @classmethod
+    def of(cls, fd: int, offset: int) -> _Read:
+        head_bytes = min(offset, FINGERPRINT_BYTES)
+        tail_start = max(0, offset - FINGERPRINT_BYTES)
+        return cls(os.pread(fd, head_bytes, 0), os.pread(fd, offset - tail_start, tail_start))
+
+    def then(self, content: bytes) -> None:
+        if len(self.head) < FINGERPRINT_BYTES:
+            self.head = (self.head + content)[:FINGERPRINT_BYTES]
+        recent = content if len(content) >= FINGERPRINT_BYTES else self.tail + content
+        self.tail = recent[-FINGERPRINT_BYTES:]
+
+    def position(self, device: int, inode: int, offset: int) -> FilePosition:
+        return FilePosition(device, inode, offset, _hash(self.head), _hash(self.tail))
+
+    def still_in(self, fd: int, offset: int) -> bool:
+        """Whether the open file still starts with the same bytes and reaches `offset`."""
+        return os.fstat(fd).st_size >= offset and os.pread(fd, len(self.head), 0) == self.head
+
+
+def resume_position(fd: int, saved: FilePosition | None) -> tuple[FilePosition, bool, _Read]:
+    """Where to read the open file `fd` from, whether a checkpoint of it was discarded, and
+    the bytes fingerprinted there.
+
+    The checkpoint if it is this file (device, inode), not past its end, and the bytes before
+    it are still the ones read (fingerprints); else 0.
+    """
+    stat = os.fstat(fd)
+    start = FilePosition(stat.st_dev, stat.st_ino, 0)
+    if saved is None or (saved.device, saved.inode) != (stat.st_dev, stat.st_ino):
+        return start, False, _Read(b"", b"")  # never read, or a new file at this path (rotated)
+    if saved.offset > stat.st_size:
+        return start, True, _Read(b"", b"")  # truncated
+    read = _Read.of(fd, saved.offset)
+    if saved.head is None or saved.tail is None:
+        return saved, False, read  # an old checkpoint: nothing to verify
+    if (_hash(read.head), _hash(read.tail)) != (saved.head, saved.tail):
+        return start, True, _Read(b"", b"")  # truncated and regrown, or rewritten in place
+    return saved, False, read
 
 
 def start_position(log_path: Path, checkpoints: Checkpoints) -> FilePosition:
-    """Where to resume: the checkpoint if it is the same file and not past its end, else 0."""
-    stat = log_path.stat()
-    saved = checkpoints.get(log_path)
-    if (
-        saved is not None
-        and (saved.device, saved.inode) == (stat.st_dev, stat.st_ino)
-        and saved.offset <= stat.st_size
-    ):
-        return saved
-    return FilePosition(stat.st_dev, stat.st_ino, 0)
+    """Where an ingest of `log_path` would resume (see `resume_position`)."""
+    with log_path.open("rb") as handle:
+        return resume_position(handle.fileno(), checkpoints.get(log_path))[0]
 
 
-def complete_lines(
-    handle: BinaryIO, max_bytes: int, *, at_end_take_partial: bool
-) -> tuple[bytes, int]:
+def is_whole_record(line: bytes) -> bool:
+    """A line without its newline that is nonetheless complete: a whole JSON object."""
+    if not line.rstrip().endswith(b"}"):
+        return False
+    try:
+        return isinstance(json.loads(line), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def complete_lines(handle: BinaryIO, max_bytes: int) -> tuple[bytes, int]:
     """Up to `max_bytes` of whole lines from the handle's position: (bytes, bytes consumed).
 
-    A last line without its newline is left for later (a writer may be mid-line) unless
-    `at_end_take_partial` and the file ends there.
+    A last line without its newline is left for later (a writer may be mid-line) unless it is
+    a whole JSON object (`is_whole_record`).
     """
     start = handle.tell()
     chunk = handle.read(max_bytes)
     if not chunk:
         return b"", 0
     if len(chunk) < max_bytes:  # the end of the file, as far as it is written now
-        ends_whole = chunk.endswith(b"\n") or at_end_take_partial
-        cut = len(chunk) if ends_whole else chunk.rfind(b"\n") + 1
+        cut = chunk.rfind(b"\n") + 1
+        if cut < len(chunk) and is_whole_record(chunk[cut:]):
+            cut = len(chunk)
     else:
         cut = chunk.rfind(b"\n") + 1
         if cut == 0:  # one line longer than a batch: take it whole rather than stall on it
             chunk += handle.readline()
-            cut = len(chunk) if chunk.endswith(b"\n") or at_end_take_partial else 0
+            cut = len(chunk) if chunk.endswith(b"\n") or is_whole_record(chunk) else 0
     handle.seek(start + cut)
     return chunk[:cut], cut
 
@@ -114,33 +226,71 @@ def ingest_file(
     poll_seconds: float = 1.0,
     on_batch: Progress | None = None,
     should_stop: Callable[[], bool] = lambda: False,
-) -> IngestReport:
-    """Ingest `log_path` from its checkpoint to its end (and, with `follow`, as it grows)."""
-    total = IngestReport(batch_id=f"file:{log_path}")
-    position = start_position(log_path, checkpoints)
+) -> FileIngestReport:
+    """Ingest `log_path`'s complete lines from its checkpoint to its end (and, with `follow`,
+    as it grows, is rotated or truncated). Each pass checks the file against its checkpoint."""
+    total = FileIngestReport(batch_id=f"file:{log_path}")
     while not should_stop():
-        with log_path.open("rb") as handle:
-            handle.seek(position.offset)
-            for content, consumed in _batches(handle, batch_bytes, take_partial=not follow):
-                end = position.offset + consumed
-                report = ingestor.ingest_batch(batch_id(position, end, content), _lines(content))
-                position = FilePosition(position.device, position.inode, end)
-                checkpoints.set(log_path, position)
-                total += report
-                if on_batch:
-                    on_batch(consumed, report)
-                if should_stop():
-                    return total
-        if not follow:
+        try:
+            handle = log_path.open("rb")
+        except FileNotFoundError:
+            if not follow:
+                raise
+            time.sleep(poll_seconds)  # rotated away, not yet recreated
+            continue
+        with handle:
+            stopped, changed = _one_pass(
+                ingestor, handle, log_path, checkpoints, total, batch_bytes, on_batch, should_stop
+            )
+        if stopped or (not follow and not changed):
             return total
-        time.sleep(poll_seconds)
-        if log_path.exists():
-            resumed = start_position(log_path, checkpoints)
-            if (resumed.device, resumed.inode) != (position.device, position.inode):
-                position = resumed  # rotated: a new file at the same path
-            elif resumed.offset < position.offset or os.path.getsize(log_path) < position.offset:
-                position = FilePosition(position.device, position.inode, 0)  # truncated
+        if not changed:
+            time.sleep(poll_seconds)
     return total
+
+
+def _one_pass(
+    ingestor: Ingestor,
+    handle: BinaryIO,
+    log_path: Path,
+    checkpoints: Checkpoints,
+    total: FileIngestReport,
+    batch_bytes: int,
+    on_batch: Progress | None,
+    should_stop: Callable[[], bool],
+) -> tuple[bool, bool]:
+    """Read the open file from its checkpoint to its end: (stopped, the file changed under it)."""
+    fd = handle.fileno()
+    position, restarted, read = resume_position(fd, checkpoints.get(log_path))
+    if restarted:
+        total.restarted = True
+        log.warning(
+            "%s no longer holds what was read up to its checkpoint (truncated or rewritten): "
+            "reading it again from the start",
+            log_path,
+        )
+    # After a whole record taken without its newline, the next bytes continue that line.
+    continues_line = position.offset > 0 and not read.tail.endswith(b"\n")
+    handle.seek(position.offset)
+    for content, consumed in _batches(handle, batch_bytes):
+        end = position.offset + consumed
+        lines = _lines(content)
+        if continues_line and lines and not lines[0].strip():
+            lines = lines[1:]  # the newline (and spaces) ending that record
+        continues_line = False
+        report = ingestor.ingest_batch(batch_id(position, end, content), lines)
+        read.then(content)
+        position = read.position(position.device, position.inode, end)
+        checkpoints.set(log_path, position)
+        total += report
+        if on_batch:
+            on_batch(consumed, report)
+        if should_stop():
+            return True, False
+        if not read.still_in(fd, end):  # truncated (and maybe regrown) while being read
+            return False, True
+    total.partial_line_bytes = max(0, os.fstat(fd).st_size - position.offset)
+    return False, False
 
 
 def ingest_stream(
@@ -150,7 +300,10 @@ def ingest_stream(
     batch_bytes: int = DEFAULT_BATCH_BYTES,
     on_batch: Progress | None = None,
 ) -> IngestReport:
-    """Ingest a stream (stdin) to its end; batch ids are hashes of the content (no offsets)."""
+    """Ingest a stream (stdin) to its end; batch ids are hashes of the content (no offsets).
+
+    At the end of the stream a last line without its newline is taken: nothing will complete it.
+    """
     total = IngestReport(batch_id="stdin")
     pending = b""
     while True:
@@ -168,11 +321,9 @@ def ingest_stream(
             return total
 
 
-def _batches(
-    handle: BinaryIO, batch_bytes: int, *, take_partial: bool
-) -> Iterator[tuple[bytes, int]]:
+def _batches(handle: BinaryIO, batch_bytes: int) -> Iterator[tuple[bytes, int]]:
     while True:
-        content, consumed = complete_lines(handle, batch_bytes, at_end_take_partial=take_partial)
+        content, consumed = complete_lines(handle, batch_bytes)
         if consumed == 0:
             return
         yield content, consumed

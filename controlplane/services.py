@@ -59,9 +59,10 @@ def build_store(settings: Settings) -> Store:
         if settings.create_table:
             create_table(store.client, settings.full_table_name)
         return store
+    from controlplane.files import private_dir
     from controlplane.store.sqlite import SqliteStore
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     return SqliteStore(settings.sqlite_path)
 
 

@@ -17,7 +17,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -46,16 +46,19 @@ from controlplane.api.operations import bind
 from controlplane.budget_check import BudgetCheck
 from controlplane.errors import (
     PROBLEM_CONTENT_TYPE,
+    BadRequest,
     DomainError,
+    FieldProblem,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     Unauthorized,
 )
-from controlplane.files import write_private
+from controlplane.files import exclusive_lock, private_dir, write_private
 from controlplane.gateway_protocol import BUDGET_CHECK_PATH
 from controlplane.identity.authorizer import Authorizer
 from controlplane.identity.local import LocalIdentityProvider
+from controlplane.identity.throttle import FailedAttemptThrottle, Throttled
 from controlplane.identity.tokens import TokenIssuer, TokenVerifier, load_or_create_signing_key
 from controlplane.services import Services, build_services
 from controlplane.settings import ADMIN_SCOPE, Settings
@@ -64,6 +67,7 @@ log = logging.getLogger("controlplane.local")
 
 ADMIN_CLIENT_FILE = "admin-client.json"
 SIGNING_KEY_FILE = "signing-key.pem"
+ADMIN_CLIENT_LOCK_FILE = ".admin-client.lock"
 
 
 @dataclass(frozen=True)
@@ -84,11 +88,17 @@ class LocalControlPlane:
     verifier: TokenVerifier
     admin: AdminClient
     contract: Contract
+    token_throttle: FailedAttemptThrottle = field(default_factory=FailedAttemptThrottle)
+    """Failed client authentications at the token endpoint, per client id (this process)."""
 
 
 def open_control_plane(settings: Settings, services: Services | None = None) -> LocalControlPlane:
-    """Open (on first start: create) the data dir, store, signing key and admin client."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    """Open (on first start: create) the data dir, store, signing key and admin client.
+
+    Safe when several start at once on one data dir: the key is created exclusively and the
+    admin client under a lock, so there is one of each and every instance uses it.
+    """
+    private_dir(settings.data_dir)
     services = services or build_services(settings)
     identity = services.identity
     if not isinstance(identity, LocalIdentityProvider):
@@ -110,7 +120,19 @@ def open_control_plane(settings: Settings, services: Services | None = None) -> 
 
 
 def ensure_admin_client(settings: Settings, identity: LocalIdentityProvider) -> AdminClient:
-    """The admin client of `admin-client.json` if it still authenticates, else a new one."""
+    """The admin client of `admin-client.json` if it still authenticates, else a new one.
+
+    Under an exclusive lock of the data dir, so that concurrent starts register one client and
+    all read it (without it, each would register its own and all but the last file be lost).
+    """
+    private_dir(settings.data_dir)
+    with exclusive_lock(settings.data_dir / ADMIN_CLIENT_LOCK_FILE):
+        return _load_or_create_admin_client(settings, identity)
+
+
+def _load_or_create_admin_client(
+    settings: Settings, identity: LocalIdentityProvider
+) -> AdminClient:
     path = settings.data_dir / ADMIN_CLIENT_FILE
     if path.exists():
         saved = json.loads(path.read_text())
@@ -193,12 +215,29 @@ def token_endpoint(plane: LocalControlPlane) -> Callable[[Request], Coroutine[An
             params.get("client_secret", ""),
         )
         challenge = {"WWW-Authenticate": 'Basic realm="token"'} if basic else {}
+        throttle = plane.token_throttle
+        try:
+            attempt = throttle.begin(client_id)
+        except Throttled as throttled:
+            # RFC 6749's error shape; `slow_down` is the registered OAuth error for "too fast".
+            return _oauth_error(
+                "slow_down",
+                "too many failed authentications for this client; retry later",
+                429,
+                {"Retry-After": throttled.retry_after_header},
+            )
         try:
             allowed = await anyio.to_thread.run_sync(
                 plane.identity.authenticate, client_id, client_secret
             )
         except Unauthorized:
+            known = await anyio.to_thread.run_sync(plane.identity.is_active, client_id)
+            throttle.failed(attempt, client_known=known)
             return _oauth_error("invalid_client", "client authentication failed", 401, challenge)
+        else:
+            throttle.succeeded(attempt)
+        finally:
+            throttle.release(attempt)
         requested = params.get("scope", "").split()
         if requested and not set(requested) <= set(allowed):
             return _oauth_error("invalid_scope", "the client may not request that scope", 400)
@@ -226,7 +265,7 @@ RAW_BODY = "controlplane.raw_body"
 """Scope key of the request body as received (None when it was larger than the limit)."""
 
 
-def raw_body_capture(max_bytes: int) -> type:
+def raw_body_capture(max_bytes: int, contract: Contract | None = None) -> type:
     """An ASGI middleware keeping the raw body in the scope, so the dispatcher sees the exact
     bytes (for non-UTF-8 and malformed JSON errors) after connexion has parsed them too."""
 
@@ -238,11 +277,34 @@ def raw_body_capture(max_bytes: int) -> type:
             if scope["type"] != "http":
                 await self.app(scope, receive, send)
                 return
+            path = str(scope.get("path", "/"))
+            refused = _unreadable_headers(scope)
+            if refused is not None and contract is not None and not contract.match_path(path):
+                # Only the contract's operations: connexion decodes their Content-Type; the
+                # token endpoint, Swagger UI and the webhooks answer in their own way.
+                refused = None
+            raw_path = scope.get("raw_path") or b""
+            if refused is None and contract is not None and b"%" in raw_path:
+                method = str(scope.get("method", ""))
+                refused = _unroutable_parameters(contract, method, raw_path, name_all=False)
+            if refused is not None:
+                await _starlette(problem_response(refused, instance=path))(scope, receive, send)
+                return
             chunks: list[bytes] = []
             size = 0
             more = True
             while more:
                 message = await receive()
+                if message["type"] == "http.disconnect":
+                    # The client left before its body ended (shorter than its Content-Length):
+                    # nobody is there to answer, and half a request must not be executed.
+                    log.warning(
+                        "%s %s: the client disconnected after %d body bytes; not executed",
+                        scope.get("method"),
+                        scope.get("path"),
+                        size,
+                    )
+                    return
                 if message["type"] != "http.request":
                     break
                 chunk = message.get("body", b"")
@@ -264,6 +326,18 @@ def raw_body_capture(max_bytes: int) -> type:
             await self.app(scope, replay, send)
 
     return RawBodyCapture
+
+
+def _unreadable_headers(scope: Any) -> DomainError | None:
+    """A 400 for a Content-Type that is not ASCII: connexion decodes it as UTF-8 and crashed
+    (500) on any other byte, even on a GET. A media type is ASCII (RFC 9110 §8.3)."""
+    for name, value in scope.get("headers") or ():
+        if name.lower() == b"content-type" and not value.isascii():
+            return BadRequest(
+                detail="the Content-Type header is not ASCII",
+                errors=[FieldProblem("Content-Type", "must be an ASCII media type")],
+            )
+    return None
 
 
 class DispatchingResolver(Resolver):  # type: ignore[misc]
@@ -340,11 +414,46 @@ def _allowed_methods(contract: Contract, path: str) -> str | None:
     return ", ".join(m.upper() for m in HTTP_METHODS if m in item)
 
 
+def _unroutable_parameters(
+    contract: Contract, method: str, raw_path: bytes | None, *, name_all: bool = True
+) -> DomainError | None:
+    """A 400 naming the path parameters that kept an operation's path from routing.
+
+    The router matches decoded paths, so a parameter holding a newline or an encoded `/`
+    (`PUT /pricing/openai/gpt%0A`) found no route and got a 404 (405 when the rest named another
+    resource) that the operation does not document. API Gateway routes the encoded path to the
+    operation and its validator refuses the parameter: the same 400 here. Checked before
+    routing too: the router answered a trailing encoded `/` with a redirect to another resource.
+    """
+    if not raw_path:
+        return None
+    path = raw_path.decode("latin-1").split("?", 1)[0]
+    matched = contract.match_path(path)
+    if matched is None or method.lower() not in contract.document["paths"][matched[0]]:
+        return None
+    params = matched[1]
+    decoded = {name: unquote(value) for name, value in params.items()}
+    bad = [
+        name
+        for name, value in decoded.items()
+        if "/" in value or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+    ] or (list(decoded) if name_all else [])
+    if not bad:
+        return None
+    problems = [FieldProblem(name, "is not a valid value for this path") for name in bad]
+    return BadRequest(
+        detail=f"{len(problems)} invalid parameter{'s' if len(problems) > 1 else ''}: "
+        f"{problems[0].field} {problems[0].message}",
+        errors=problems,
+    )
+
+
 def _error_handler(error_type: type[DomainError], detail: str, contract: Contract) -> Any:
     """connexion's 404/405 answers, in our problem shape."""
 
     async def handle(req: Any, exc: Exception) -> ConnexionResponse:
-        error = error_type(detail=detail)
+        misrouted = _unroutable_parameters(contract, req.method, req.scope.get("raw_path"))
+        error = misrouted or error_type(detail=detail)
         allowed = _allowed_methods(contract, req.url.path)
         if error.status == 405 and allowed:
             error.headers["Allow"] = allowed
@@ -368,7 +477,7 @@ def create_app(plane: LocalControlPlane) -> AsyncApp:
         specification_dir=str(CONTRACT_PATH.parent),
         middlewares=[
             ServerErrorMiddleware,
-            raw_body_capture(plane.settings.max_body_bytes),
+            raw_body_capture(plane.settings.max_body_bytes, plane.contract),
             ExceptionMiddleware,
             SwaggerUIMiddleware,
             RoutingMiddleware,

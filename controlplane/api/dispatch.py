@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -138,6 +139,12 @@ class Dispatcher:
             raise BadRequest(
                 detail="a JSON body is required", errors=[FieldProblem("body", "is required")]
             )
+        depth = json_depth(text)
+        if depth > MAX_JSON_DEPTH:
+            raise BadRequest(
+                detail=f"the body nests {depth} levels deep; at most {MAX_JSON_DEPTH} are allowed",
+                errors=[FieldProblem("body", f"nests deeper than {MAX_JSON_DEPTH} levels")],
+            )
         try:
             decoded = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -145,6 +152,12 @@ class Dispatcher:
                 detail=f"the body is not valid JSON: {exc.msg} (line {exc.lineno}, column "
                 f"{exc.colno})",
                 errors=[FieldProblem("body", "is not valid JSON")],
+            ) from exc
+        except (ValueError, RecursionError) as exc:
+            # Python refuses integer literals over sys.get_int_max_str_digits() (4,300) digits.
+            raise BadRequest(
+                detail="the body has a number of more than 4300 digits",
+                errors=[FieldProblem("body", "has a number too long to read")],
             ) from exc
         if not isinstance(decoded, dict):
             raise BadRequest(
@@ -207,6 +220,28 @@ class Dispatcher:
             ),
         )
         return response
+
+
+MAX_JSON_DEPTH = 32
+"""No request schema nests more than a few levels; deeper JSON is refused before it is parsed
+(Python's parser, the null check and pydantic all recurse: ~500 levels ended in a 500)."""
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def json_depth(text: str) -> int:
+    """How deep arrays and objects nest in a JSON text (brackets inside strings do not count;
+    malformed text gets a number all the same and is refused by the parser afterwards)."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return 0
+    depth = deepest = 0
+    for char in _JSON_STRING.sub("", text):
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _null_paths(value: Any, path: str) -> list[str]:

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from controlplane.clock import Clock
 from controlplane.errors import Unauthorized
-from controlplane.files import write_private
+from controlplane.files import create_exclusively
 
 
 @dataclass(frozen=True)
@@ -49,19 +49,22 @@ def _b64uint(value: int) -> str:
 
 
 def load_or_create_signing_key(path: Path) -> SigningKey:
-    """The RSA key in `path` (PEM, mode 0600), made on first use; its kid is a hash of it."""
-    if path.exists():
-        private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(private_key, rsa.RSAPrivateKey):
-            raise ValueError(f"{path} does not hold an RSA private key")
-    else:
-        private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = private_key.private_bytes(
+    """The RSA key in `path` (PEM, mode 0600), made on first use; its kid is a hash of it.
+
+    Concurrent first uses each make a key, but only one is created on disk (exclusively) and
+    every caller then reads the file: all of them sign with the key that is on disk.
+    """
+    if not path.exists():
+        new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = new_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        write_private(path, pem)
+        create_exclusively(path, pem)
+    private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(private_key, rsa.RSAPrivateKey):
+        raise ValueError(f"{path} does not hold an RSA private key")
     der = private_key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )

@@ -7,6 +7,7 @@ and the writes they guard are atomic against every other writer of the file.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -16,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from controlplane.files import make_private
 from controlplane.store.port import (
     Add,
     Check,
@@ -57,8 +59,21 @@ class SqliteStore:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._make_private()
         with self._transaction() as conn:
             conn.execute(_SCHEMA)
+
+    def _make_private(self) -> None:
+        """The database file is owner-only (0600), created so before SQLite opens it; SQLite
+        gives its -wal and -shm files the database file's mode. Older, wider files are narrowed."""
+        if self.path == ":memory:" or self.path.startswith("file:"):
+            return
+        try:
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                make_private(Path(f"{self.path}{suffix}"))
+        except OSError as exc:
+            raise StoreUnavailable(detail=f"cannot open the store: {exc}") from exc
 
     # Connections -------------------------------------------------------------------------------
 

@@ -8,10 +8,11 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from controlplane.cli import main
-from controlplane.file_ingest import Checkpoints, ingest_file, ingest_stream
+from controlplane.file_ingest import Checkpoints, ingest_file, ingest_stream, is_whole_record
 from controlplane.ingest import Ingestor
 from controlplane.services import Services
 from controlplane.settings import Settings
@@ -159,3 +160,139 @@ def test_the_cli_generates_logs(settings: Settings, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert len(out.read_text().splitlines()) == 50
+
+
+# Every complete line once (issue 10) ----------------------------------------------------------
+
+
+def test_a_one_shot_ingest_leaves_a_line_still_being_written(
+    services: Services, tmp_path: Path
+) -> None:
+    # GIVEN a log whose writer is mid-line
+    log = tmp_path / "access.log"
+    checkpoints = Checkpoints(tmp_path / "checkpoints.json")
+    half = log_line(CLIENT).encode()
+    log.write_bytes(lines(2) + half[:40])
+    # WHEN it is ingested once (no --follow)
+    first = ingest_file(Ingestor(services), log, checkpoints)
+    # THEN the two whole lines count, the partial one is left (not malformed) and said so
+    assert (first.requests, dict(first.skipped)) == (2, {})
+    assert first.partial_line_bytes == 40
+    # AND once the writer finishes the line, the next run bills it
+    with log.open("ab") as out:
+        out.write(half[40:] + b"\n")
+    later = ingest_file(Ingestor(services), log, checkpoints)
+    assert (later.requests, dict(later.skipped), later.partial_line_bytes) == (1, {}, 0)
+    assert requests_counted(services) == 3
+
+
+def test_a_complete_last_record_without_its_newline_is_counted_once(
+    services: Services, tmp_path: Path
+) -> None:
+    # A whole JSON object cannot be the start of a longer valid line, so it is taken now...
+    log = tmp_path / "access.log"
+    checkpoints = Checkpoints(tmp_path / "checkpoints.json")
+    log.write_bytes(lines(2) + log_line(CLIENT).encode())
+    first = ingest_file(Ingestor(services), log, checkpoints)
+    assert (first.requests, first.partial_line_bytes) == (3, 0)
+    # ...and the newline that ends it later is not an extra (empty) line.
+    with log.open("ab") as out:
+        out.write(b"\n" + lines(1))
+    later = ingest_file(Ingestor(services), log, checkpoints)
+    assert (later.requests, dict(later.skipped)) == (1, {})
+    assert requests_counted(services) == 4
+
+
+def test_the_cli_says_a_partial_line_was_left(settings: Settings, tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(1) + log_line(CLIENT).encode()[:30])
+    args = ["--data-dir", str(settings.data_dir), "usage", "ingest", str(log)]
+    first = CliRunner().invoke(main, args)
+    again = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "Requests counted:    1" in first.stdout
+    assert "Partial last line:   30 bytes without a newline" in first.stdout
+    assert "Partial last line:   30 bytes without a newline" in again.stdout
+
+
+def test_a_file_truncated_and_regrown_past_the_checkpoint_is_read_from_its_start(
+    services: Services, tmp_path: Path
+) -> None:
+    log = tmp_path / "access.log"
+    checkpoints = Checkpoints(tmp_path / "checkpoints.json")
+    log.write_bytes(lines(3))
+    ingest_file(Ingestor(services), log, checkpoints)
+    inode = log.stat().st_ino
+    # GIVEN the file is truncated in place (copytruncate, `> file`) and regrows past the offset
+    with log.open("r+b") as out:
+        out.truncate(0)
+        out.write(lines(5))
+    assert log.stat().st_ino == inode
+    # THEN all of its new lines count
+    regrown = ingest_file(Ingestor(services), log, checkpoints)
+    assert regrown.requests == 5
+    assert regrown.restarted
+    assert requests_counted(services) == 8
+    # AND re-reading it (even without the checkpoint) is still a no-op
+    assert ingest_file(Ingestor(services), log, checkpoints).lines == 0
+    rerun = ingest_file(Ingestor(services), log, Checkpoints(tmp_path / "other.json"))
+    assert rerun.chunks_already_applied == rerun.chunks > 0
+    assert requests_counted(services) == 8
+
+
+@pytest.mark.parametrize("at_call", [2, 3], ids=["while-reading", "between-polls"])
+def test_follow_notices_a_truncation_that_regrew(
+    services: Services, tmp_path: Path, at_call: int
+) -> None:
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(2))
+    calls = 0
+
+    def truncate_and_regrow_once() -> bool:
+        # should_stop is called before each pass (1, 3) and after each batch (2, 4)
+        nonlocal calls
+        calls += 1
+        if calls == at_call:
+            with log.open("r+b") as out:
+                out.truncate(0)
+                out.write(lines(4))
+        return calls >= 4  # stop after the second pass's batch
+
+    report = ingest_file(
+        Ingestor(services),
+        log,
+        Checkpoints(tmp_path / "c.json"),
+        follow=True,
+        poll_seconds=0,
+        should_stop=truncate_and_regrow_once,
+    )
+    assert report.requests == 6
+    assert requests_counted(services) == 6
+
+
+def test_a_checkpoint_without_fingerprints_still_resumes(
+    services: Services, tmp_path: Path
+) -> None:
+    # Checkpoints written before fingerprints existed: device, inode and offset are trusted.
+    log = tmp_path / "access.log"
+    log.write_bytes(lines(2))
+    ingest_file(Ingestor(services), log, Checkpoints(tmp_path / "c.json"))
+    saved = json.loads((tmp_path / "c.json").read_text())
+    for entry in saved.values():
+        entry.pop("head", None)
+        entry.pop("tail", None)
+    (tmp_path / "c.json").write_text(json.dumps(saved))
+    with log.open("ab") as out:
+        out.write(lines(1))
+    assert ingest_file(Ingestor(services), log, Checkpoints(tmp_path / "c.json")).requests == 1
+    assert requests_counted(services) == 3
+
+
+def test_what_counts_as_a_whole_last_record() -> None:
+    whole = log_line(CLIENT).encode()
+    assert is_whole_record(whole)
+    assert is_whole_record(whole + b"  \r")
+    assert not any(is_whole_record(whole[:cut]) for cut in range(len(whole)))
+    assert not is_whole_record(b"[1, 2]")
+    assert not is_whole_record(b"not json }")
+    assert not is_whole_record(b'{"a":' * 100_000 + b"1" + b"}" * 100_000)  # too deep: no crash
