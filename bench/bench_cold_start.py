@@ -26,17 +26,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from handlers import FUNCTIONS
+
 ROOT = Path(__file__).resolve().parents[1]
-HANDLERS = (
-    "team_registration",
-    "budget_admin",
-    "pricing_admin",
-    "routing_config",
-    "content_scanner",
-    "usage_api",
-    "usage_ingest",
-    "budget_check",
-)
+HANDLERS = FUNCTIONS
 BASELINE = "boto3"
 GOAL_RATIO = 1.5
 OUR_PACKAGES = ("controlplane", "handlers", "generated")

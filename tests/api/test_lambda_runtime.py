@@ -8,19 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from handlers import FUNCTIONS
 from tests.events import apigw_event
 
 ROOT = Path(__file__).resolve().parents[2]
-LAMBDAS = (
-    "team_registration",
-    "budget_admin",
-    "pricing_admin",
-    "routing_config",
-    "content_scanner",
-    "usage_api",
-    "usage_ingest",
-    "budget_check",
-)
+LAMBDAS = FUNCTIONS
 
 
 def run_cold_start(code: str, data_dir: Path) -> str:

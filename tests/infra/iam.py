@@ -41,19 +41,12 @@ from urllib.parse import urlsplit
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
+from handlers import FUNCTIONS
+
 ROOT = Path(__file__).resolve().parents[2]
 POLICY_FILE = ROOT / "infra" / "modules" / "control_plane" / "iam_policies.json"
 
-FUNCTIONS = (
-    "team_registration",
-    "budget_admin",
-    "pricing_admin",
-    "routing_config",
-    "content_scanner",
-    "usage_api",
-    "usage_ingest",
-    "budget_check",
-)
+FUNCTIONS = FUNCTIONS
 PLACEHOLDERS = frozenset(
     {
         "table_arn",

@@ -11,8 +11,10 @@ import hcl2
 import pytest
 from moto import mock_aws
 
+from controlplane.api.contract import load_contract
 from controlplane.settings import Settings
 from controlplane.store.dynamodb import TABLE_DEFINITION, TABLE_DEFINITION_PATH, create_table
+from handlers import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
@@ -177,6 +179,9 @@ def test_every_function_runs_the_handler_named_after_it() -> None:
     names = _locals(lambdas)
     assert names["functions"] == '${setunion(var.api_functions, ["usage_ingest"])}'
     assert names["all_functions"] == '${setunion(local.functions, ["budget_check"])}'
+    # AND those are the project's functions: the contract's six plus the two without routes
+    contract_functions = {info.lambda_name for info in load_contract().operations.values()}
+    assert contract_functions | {"usage_ingest", "budget_check"} == set(FUNCTIONS)
 
 
 # Docs and examples ------------------------------------------------------------------------------

@@ -22,20 +22,12 @@ from typing import Any
 
 import pytest
 
+from handlers import FUNCTIONS
 from tests.events import apigw_event
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGER = ROOT / "scripts" / "package_lambda.py"
-HANDLERS = (
-    "team_registration",
-    "budget_admin",
-    "pricing_admin",
-    "routing_config",
-    "content_scanner",
-    "usage_api",
-    "usage_ingest",
-    "budget_check",
-)
+HANDLERS = FUNCTIONS
 EXCLUDED_MODULES = (
     "connexion",
     "uvicorn",
