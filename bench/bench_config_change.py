@@ -35,6 +35,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_render import rule_body  # the same rule workload as the render benchmark
+
 from controlplane.adapters.apigw import handle_event
 from controlplane.agentgateway import forget_validations
 from controlplane.api.contract import load_contract
@@ -82,37 +84,6 @@ class Api:
         text = result["body"]
         is_json = result["headers"].get("Content-Type", "").endswith("json")
         return result["headers"], (json.loads(text) if text and is_json else text)
-
-
-def rule_body(n: int) -> dict[str, Any]:
-    """As bench_render: mostly failover Bedrock -> Anthropic, some weighted, a few globs."""
-    if n % 10 == 0:
-        strategy, targets = (
-            "weighted",
-            [
-                {"provider": "openai", "model": f"gpt-{n}", "weight": 80},
-                {"provider": "azure", "model": f"gpt-{n}", "weight": 20},
-            ],
-        )
-    else:
-        strategy, targets = (
-            "failover",
-            [
-                {
-                    "provider": "bedrock",
-                    "model": f"anthropic.claude-{n}-v1:0",
-                    "region": "us-east-1",
-                },
-                {"provider": "anthropic", "model": f"claude-{n}"},
-            ],
-        )
-    model = f"family-{n}-*" if n % 25 == 0 else f"model-{n}"
-    return {
-        "model": model,
-        "strategy": strategy,
-        "targets": targets,
-        "retry": {"attempts": 2, "on_status": [429, 500, 502, 503, 504]},
-    }
 
 
 POLICY = {

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -41,8 +42,8 @@ def team_id(n: int) -> str:
     return f"tm_{n:026d}"
 
 
-def rule(n: int) -> RoutingRule:
-    """Mostly failover rules across Bedrock and Anthropic, some weighted, a few globs."""
+def rule_body(n: int) -> dict[str, Any]:
+    """Rule n as an API body: mostly failover Bedrock -> Anthropic, some weighted, a few globs."""
     if n % 10 == 0:
         strategy, targets = (
             "weighted",
@@ -64,13 +65,20 @@ def rule(n: int) -> RoutingRule:
             ],
         )
     model = f"family-{n}-*" if n % 25 == 0 else f"model-{n}"
+    return {
+        "model": model,
+        "strategy": strategy,
+        "targets": targets,
+        "retry": {"attempts": 2, "on_status": [429, 500, 502, 503, 504]},
+    }
+
+
+def rule(n: int) -> RoutingRule:
+    """Rule n as stored (the same workload as `rule_body`, which bench_config_change sends)."""
     return RoutingRule.model_validate(
         {
             "rule_id": f"rt_{n:026d}",
-            "model": model,
-            "strategy": strategy,
-            "targets": targets,
-            "retry": {"attempts": 2, "on_status": [429, 500, 502, 503, 504]},
+            **rule_body(n),
             "enabled": True,
             "created_at": AT,
             "updated_at": AT,
