@@ -24,11 +24,12 @@ test: $(STAMP) $(TOOLS_STAMP)
 
 setup: $(STAMP)
 
-# Reinstall when the dependencies change.
-$(STAMP): pyproject.toml
+# Reinstall when the dependencies change. The Python client (clients/python) is its own
+# distribution, installed beside the project.
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e clients/python
 	touch $(STAMP)
 
 # The stamp names the version, so changing CHECKOV reinstalls it.
@@ -42,9 +43,11 @@ $(TOOLS_STAMP):
 .PHONY: tools
 tools: $(TOOLS_STAMP)
 
-# Regenerate generated/ from openapi.yaml (options in pyproject.toml).
+# Regenerate generated/ from openapi.yaml (options in pyproject.toml), and the Python client's
+# clients/python/gateway_admin_api/ (options and templates in clients/python/).
 generate: $(STAMP)
 	$(BIN)/datamodel-codegen
+	$(BIN)/python scripts/generate_client.py
 
 # The one Lambda artifact: dist/lambda.zip and its manifest dist/lambda.json (runtime, arch, hash).
 # The runtime is PYTHON's version: deploy a build made with python3.12 (flpc, a runtime

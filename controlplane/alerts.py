@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("controlplane.alerts")
 
+ALERT_LOG_FIELD = "alert"
+"""The log record attribute holding a locally delivered alert (the CLI reports alerts itself)."""
+
 
 @dataclass(frozen=True)
 class BudgetAlert:
@@ -61,7 +64,7 @@ class LogAlertSink:
         self.timeout_seconds = timeout_seconds
 
     def send(self, alert: BudgetAlert) -> None:
-        log.warning(alert.message, extra={"alert": asdict(alert)})
+        log.warning(alert.message, extra={ALERT_LOG_FIELD: asdict(alert)})
         if self.webhook_url:
             # Imported here: urllib.request (http.client, email) is only for local webhooks, never
             # on a Lambda's cold start.

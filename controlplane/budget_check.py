@@ -38,7 +38,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from controlplane.domain.budget_check import (
     BudgetState,
@@ -57,7 +57,8 @@ from controlplane.gateway_protocol import HEADER_AUTHORIZATION, HEADER_CLIENT_ID
 from controlplane.identity.authorizer import bearer_token
 from controlplane.identity.tokens import TokenVerifier
 from controlplane.money import parse_usd
-from controlplane.services import Services
+from controlplane.services import Services, build_services
+from controlplane.settings import Settings
 from controlplane.spend import spent_per_model
 
 log = logging.getLogger(__name__)
@@ -343,6 +344,44 @@ class BudgetCheck:
         elif not decision.passed:
             log.info("budget check refused client %s: %s", client_id, decision.reason)
         return decision
+
+
+JWKS_TIMEOUT_SECONDS = 5.0
+_JWKS_SCHEMES = ("https", "http", "file")
+"""`file` serves air-gapped set-ups and tests; the URL is the operator's setting, not input."""
+
+
+def fetch_jwks(url: str, timeout: float = JWKS_TIMEOUT_SECONDS) -> dict[str, Any]:
+    """The JSON Web Key Set at `url`."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    scheme = urllib.parse.urlsplit(url).scheme
+    if scheme not in _JWKS_SCHEMES:
+        raise ValueError(f"the JWKS URL must use one of {_JWKS_SCHEMES}, not {scheme!r}")
+    with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 - scheme checked
+        jwks: dict[str, Any] = json.load(answer)
+    if not isinstance(jwks.get("keys"), list):
+        raise ValueError(f"{url} is not a JSON Web Key Set")
+    return jwks
+
+
+def build_budget_check(settings: Settings) -> BudgetCheck:
+    """The budget check of a process of its own (the Lambda, the sidecar): the store from
+    `settings`, tokens verified with the issuer's keys (fetched once, now).
+
+    Cognito's tokens of a deleted app client stay validly signed; which clients still belong
+    to a team is the store's answer (BudgetCheck), so the verifier accepts any client.
+    """
+    services = build_services(settings)
+    verifier = TokenVerifier(
+        fetch_jwks(settings.effective_jwks_url),
+        settings.issuer,
+        services.clock,
+        _any_client,
+    )
+    return BudgetCheck(services, verifier)
 
 
 def _signature_only(verifier: TokenVerifier) -> TokenVerifier:

@@ -29,6 +29,9 @@ from controlplane.store.usage import ApplyResult, UsageIncrement
 
 log = logging.getLogger("controlplane.ingest")
 
+UNPRICED_LOG_FIELD = "unpriced_models"
+"""The log record attribute of a batch's unpriced-models warning (the CLI reports them itself)."""
+
 
 @dataclass
 class IngestReport:
@@ -179,6 +182,6 @@ def _log_report(report: IngestReport) -> None:
             ", ".join(f"{p}/{m}" for p, m in sorted(report.unpriced_models)),
             extra={
                 "unpriced_requests": report.unpriced_requests,
-                "unpriced_models": sorted(f"{p}/{m}" for p, m in report.unpriced_models),
+                UNPRICED_LOG_FIELD: sorted(f"{p}/{m}" for p, m in report.unpriced_models),
             },
         )

@@ -8,10 +8,12 @@ from datetime import datetime
 from controlplane.alerts import AlertSink, build_alert_sink
 from controlplane.clock import Clock, isoformat, system_clock
 from controlplane.identity.port import IdentityProvider
+from controlplane.sealing import Sealer
 from controlplane.settings import Settings
 from controlplane.store.port import Store
 from controlplane.store.repositories import AuditLog, Collection, IdempotencyKeys, UniqueIndex
 from controlplane.store.usage import UsageLedger
+from controlplane.team_clients import TeamClients
 from generated.models import Budget, Price, RoutingRule, ScannerPolicy, Team
 
 
@@ -23,6 +25,8 @@ class Services:
     clock: Clock
     alert_sink: AlertSink = field(default=None)  # type: ignore[assignment]
     """Where budget alerts go; built from settings when not given."""
+    sealer: Sealer = field(default=None)  # type: ignore[assignment]
+    """What seals the secrets the store keeps; built from settings (on first use) when not given."""
 
     def __post_init__(self) -> None:
         if self.alert_sink is None:
@@ -40,11 +44,35 @@ class Services:
         self.policies = Collection(store, "POLICY", ScannerPolicy, "scanner policy")
         self.policy_names = UniqueIndex(store, "POLICY_NAME")
         self.audit = AuditLog(store, lambda: isoformat(self.clock()))
-        self.idempotency = IdempotencyKeys(store, self.settings.idempotency_ttl_seconds)
+        self.idempotency = IdempotencyKeys(
+            store, self.settings.idempotency_ttl_seconds, lambda: self.sealing
+        )
         self.ledger = UsageLedger(store)
+        self.team_clients = TeamClients(store, self.identity, self.client_teams, self.clock)
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def sealing(self) -> Sealer:
+        # Built on first use: most requests seal nothing, and KMS costs a client (cold start).
+        if self.sealer is None:
+            self.sealer = build_sealer(self.settings)
+        return self.sealer
+
+
+def build_sealer(settings: Settings) -> Sealer:
+    if settings.kms_key_id:
+        import boto3
+
+        from controlplane.sealing import KmsSealer
+
+        return KmsSealer(boto3.client("kms", region_name=settings.aws_region), settings.kms_key_id)
+    from controlplane.files import private_dir
+    from controlplane.sealing import DataDirSealer
+
+    private_dir(settings.data_dir)
+    return DataDirSealer.from_data_dir(settings.data_dir)
 
 
 def build_store(settings: Settings) -> Store:

@@ -37,6 +37,9 @@ class Settings:
     token_endpoint: str = "http://127.0.0.1:8080/oauth2/token"  # noqa: S105 - a URL
     token_ttl_seconds: int = 3600
     cognito_user_pool_id: str | None = None
+    kms_key_id: str | None = None
+    """The KMS key that seals secrets the store keeps (replayed answers); unset, a key in the data
+    dir does (local)."""
     # HTTP
     max_body_bytes: int = 64 * 1024
     idempotency_ttl_seconds: int = 24 * 3600
@@ -121,6 +124,7 @@ class Settings:
             token_endpoint=get("TOKEN_ENDPOINT", defaults.token_endpoint),
             token_ttl_seconds=int(get("TOKEN_TTL_SECONDS", str(defaults.token_ttl_seconds))),
             cognito_user_pool_id=env.get("GATEWAY_COGNITO_USER_POOL_ID") or None,
+            kms_key_id=env.get("GATEWAY_KMS_KEY_ID") or None,
             max_body_bytes=int(get("MAX_BODY_BYTES", str(defaults.max_body_bytes))),
             fallback_price=env.get("GATEWAY_FALLBACK_PRICE") or None,
             alert_sns_topic_arn=env.get("GATEWAY_ALERT_SNS_TOPIC_ARN") or None,

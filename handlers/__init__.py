@@ -7,8 +7,9 @@ FUNCTIONS = (
     "routing_config",
     "content_scanner",
     "usage_api",
+    "audit_log",
     "usage_ingest",
     "budget_check",
 )
-"""Every Lambda function: the six the admin API contract names, then the two without HTTP
+"""Every Lambda function: the seven the admin API contract names, then the two without HTTP
 routes. Terraform deploys exactly these; the artifact, IAM and cold-start checks use this list."""

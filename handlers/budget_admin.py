@@ -100,7 +100,7 @@ def create_budget(ctx: RequestContext, body: BudgetCreate) -> Reply:
             updated_at=now,
         )
     )
-    reply = create(
+    return create(
         ctx,
         services.budgets,
         budget.budget_id,
@@ -111,8 +111,8 @@ def create_budget(ctx: RequestContext, body: BudgetCreate) -> Reply:
             Guarded(services.teams.must_exist(body.team_id), no_team),
             Guarded(services.team_budgets.claim(body.team_id, budget.budget_id), one_budget),
         ],
+        answer_as=lambda created: _with_utilisation(ctx, created),
     )
-    return _answer(ctx, reply)
 
 
 @operation("getBudget")

@@ -3,58 +3,30 @@
 Both event shapes carry `headers` (lowercased by AWS) and a possibly base64 body; the webhook
 reads only the headers, and always answers 200 with the reply in the body (a rejection's status
 travels inside the reply's action). Services and the token verifier are built once per cold
-start; the Cognito JWKS is fetched then with urllib. No connexion or openapi-core on this path.
+start (`controlplane.budget_check.build_budget_check`); the Cognito JWKS is fetched then with
+urllib. No connexion or openapi-core on this path.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from controlplane.budget_check import BudgetCheck
+from controlplane.budget_check import BudgetCheck, build_budget_check
 from controlplane.domain.budget_check import degraded, to_webhook_reply
-from controlplane.identity.tokens import TokenVerifier
-from controlplane.services import build_services
 from controlplane.settings import Settings
 
 log = logging.getLogger(__name__)
 
-JWKS_TIMEOUT_SECONDS = 5.0
-_JWKS_SCHEMES = ("https", "http", "file")
-"""`file` serves air-gapped set-ups and tests; the URL is the operator's setting, not input."""
-
-
-def fetch_jwks(url: str, timeout: float = JWKS_TIMEOUT_SECONDS) -> dict[str, Any]:
-    """The JSON Web Key Set at `url`."""
-    scheme = urllib.parse.urlsplit(url).scheme
-    if scheme not in _JWKS_SCHEMES:
-        raise ValueError(f"the JWKS URL must use one of {_JWKS_SCHEMES}, not {scheme!r}")
-    with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 - scheme checked
-        jwks: dict[str, Any] = json.load(answer)
-    if not isinstance(jwks.get("keys"), list):
-        raise ValueError(f"{url} is not a JSON Web Key Set")
-    return jwks
-
 
 @cache
 def default_check() -> BudgetCheck:
-    """Built once per cold start: settings from the environment, the store, the issuer's keys."""
-    settings = Settings.from_env()
-    services = build_services(settings)
-    # Cognito's tokens of a deleted app client stay validly signed; which clients still belong
-    # to a team is the store's answer (BudgetCheck), so the verifier accepts any client.
-    verifier = TokenVerifier(
-        fetch_jwks(settings.effective_jwks_url),
-        settings.issuer,
-        services.clock,
-        lambda _client_id: True,
-    )
-    return BudgetCheck(services, verifier)
+    """Built once per cold start: settings from the environment, the store, the issuer's keys
+    (the same build as the ECS sidecar's, `controlplane.budget_check_server`)."""
+    return build_budget_check(Settings.from_env())
 
 
 def handle_event(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from controlplane.adapters.apigw import handle_event
@@ -11,6 +10,7 @@ from controlplane.api.operations import Reply, operation
 from controlplane.api.resources import (
     audit,
     changed_concurrently,
+    commit_answer,
     delete_versioned,
     merged,
     read,
@@ -18,7 +18,6 @@ from controlplane.api.resources import (
 )
 from controlplane.config_publisher import ConfigChange, check_change, publish
 from controlplane.domain.teams import DEFAULT_ALERT_THRESHOLDS, default_budget_usd
-from controlplane.errors import DomainError
 from controlplane.ids import new_id
 from controlplane.money import format_usd
 from controlplane.settings import INVOKE_SCOPE
@@ -39,8 +38,6 @@ from generated.models import (
     UpdateTeamParameters,
 )
 
-log = logging.getLogger(__name__)
-
 
 @operation("listTeams")
 def list_teams(ctx: RequestContext, params: ListTeamsParameters) -> Reply:
@@ -56,7 +53,7 @@ def create_team(ctx: RequestContext, body: TeamCreate) -> Reply:
     services.team_names.ensure_free(body.name, taken("name", body.name, "team"))
     team_id = new_id("tm")
     now = services.now()
-    issued = services.identity.create_client(f"team-{body.name}", [INVOKE_SCOPE])
+    issued, settle = services.team_clients.create(body.name, [INVOKE_SCOPE])
     team = Team(
         team_id=team_id,
         name=body.name,
@@ -73,6 +70,7 @@ def create_team(ctx: RequestContext, body: TeamCreate) -> Reply:
         Guarded(services.team_names.claim(body.name, team_id), taken("name", body.name, "team")),
         services.teams.put(team_id, team, MustNotExist()),
         services.client_teams.claim(issued.client_id, team_id),
+        settle,
     ]
     budget = _default_budget(team)
     if budget is not None:
@@ -81,13 +79,7 @@ def create_team(ctx: RequestContext, body: TeamCreate) -> Reply:
             services.team_budgets.claim(team_id, budget.budget_id),
         ]
     writes.append(audit(ctx, "createTeam", None, team))
-    try:
-        commit(services.store, writes)
-    except BaseException:
-        # All or nothing: the client must not outlive a registration that did not happen.
-        _delete_client_quietly(ctx, issued.client_id)
-        raise
-    return Reply(
+    reply = Reply(
         TeamRegistration(
             team=team,
             credentials=ClientCredentials(
@@ -102,6 +94,13 @@ def create_team(ctx: RequestContext, body: TeamCreate) -> Reply:
         etag=1,
         location=f"/teams/{team_id}",
     )
+    try:
+        # With the Idempotency-Key's answer (sealed): a retry after a crash gets this secret.
+        return commit_answer(ctx, writes, reply)
+    except BaseException:
+        # All or nothing: the client must not outlive a registration that did not happen.
+        services.team_clients.discard(issued, settle)
+        raise
 
 
 def _default_budget(team: Team) -> Budget | None:
@@ -119,13 +118,6 @@ def _default_budget(team: Team) -> Budget | None:
         created_at=team.created_at,
         updated_at=team.created_at,
     )
-
-
-def _delete_client_quietly(ctx: RequestContext, client_id: str) -> None:
-    try:
-        ctx.services.identity.delete_client(client_id)
-    except DomainError:
-        log.exception("could not delete OAuth client %s of a failed registration", client_id)
 
 
 @operation("getTeam")
@@ -148,15 +140,15 @@ def delete_team(ctx: RequestContext, params: DeleteTeamParameters) -> Reply:
     current = services.teams.require(params.team_id)
     ctx.check_version(current.version)
     team = current.value
-    # The client goes first: deleting a missing client is fine, so a retry after a failure
-    # below converges, and no team is left whose client was silently kept.
-    services.identity.delete_client(team.client_id)
     also: list[Guarded | Write] = [
         services.team_names.release(team.name),
         services.client_teams.release(team.client_id),
         # Remembered so the budget check can answer "deregistered" (403) rather than "unknown
         # client" to a token of this client that is still within its lifetime.
         services.retired_clients.claim(team.client_id, team.team_id),
+        # The client is deleted once this commits (the decision first); the announcement lets
+        # `gatewayctl doctor` finish the deletion if this process dies before it does.
+        services.team_clients.retire(team.client_id),
     ]
     budget_id = services.team_budgets.lookup(team.team_id)
     if budget_id is None:
@@ -170,6 +162,7 @@ def delete_team(ctx: RequestContext, params: DeleteTeamParameters) -> Reply:
     config = check_change(services, ConfigChange(teams_removed=frozenset({team.team_id})))
     also.append(config.write)
     delete_versioned(ctx, services.teams, team.team_id, current, action="deleteTeam", also=also)
+    services.team_clients.finish_retiring(team.client_id)
     publish(services, config)
     return Reply(status=204)
 

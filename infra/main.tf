@@ -1,7 +1,7 @@
 # The LLM gateway's control plane on AWS. Read README.md beside this file first.
 #
 #   module.identity       Cognito: pool, domain (token endpoint), scopes admin|invoke, admin client
-#   module.control_plane  table, the eight Lambdas from one artifact, config bucket, alerts, logs
+#   module.control_plane  table, the nine Lambdas from one artifact, config bucket, alerts, logs
 #   module.admin_api      the admin API, built from openapi.yaml (enable_admin_api = true)
 
 provider "aws" {

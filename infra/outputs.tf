@@ -55,7 +55,7 @@ output "budget_check_url" {
 }
 
 output "function_names" {
-  description = "The eight Lambda functions, by handler module."
+  description = "The nine Lambda functions, by handler module."
   value       = module.control_plane.function_names
 }
 

@@ -18,6 +18,7 @@ CHECKS: list[tuple[str, list[str]]] = [
     ("openapi-spec-validator", [str(BIN / "openapi-spec-validator"), "openapi.yaml"]),
     ("webhook contract", [str(BIN / "openapi-spec-validator"), "hooks.openapi.yaml"]),
     ("generated/ is current", [str(BIN / "datamodel-codegen"), "--check"]),
+    ("clients/python is current", [sys.executable, "scripts/generate_client.py", "--check"]),
     ("tests", [sys.executable, "-m", "pytest", "tests"]),
     ("contract tests (Schemathesis)", [sys.executable, "-m", "pytest", "contract-tests"]),
 ]

@@ -15,6 +15,7 @@ import inspect
 import json
 import logging
 import re
+import socket
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -30,10 +31,12 @@ from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from controlplane.adapters.swagger_ui import ui_documents
 from controlplane.api.contract import (
     CONTRACT_PATH,
     HTTP_METHODS,
@@ -68,6 +71,7 @@ log = logging.getLogger("controlplane.local")
 ADMIN_CLIENT_FILE = "admin-client.json"
 SIGNING_KEY_FILE = "signing-key.pem"
 ADMIN_CLIENT_LOCK_FILE = ".admin-client.lock"
+ADMIN_CLIENT_NAME = "gateway-admin"
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ def open_control_plane(settings: Settings, services: Services | None = None) -> 
     key = load_or_create_signing_key(settings.data_dir / SIGNING_KEY_FILE)
     issuer = TokenIssuer(key, settings.issuer, settings.token_ttl_seconds, services.clock)
     verifier = TokenVerifier(issuer.jwks(), settings.issuer, services.clock, identity.is_active)
-    return LocalControlPlane(
+    plane = LocalControlPlane(
         settings=settings,
         services=services,
         identity=identity,
@@ -117,6 +121,20 @@ def open_control_plane(settings: Settings, services: Services | None = None) -> 
         admin=ensure_admin_client(settings, identity),
         contract=load_contract(),
     )
+    _reconcile_team_clients(services)
+    return plane
+
+
+def _reconcile_team_clients(services: Services) -> None:
+    """Settle what an earlier instance's crash left (`gatewayctl doctor` does it on demand)."""
+    report = services.team_clients.reconcile()
+    if report.changed:
+        log.warning(
+            "recovered from an earlier crash: %d orphan OAuth client(s) deleted, %d deletion(s) "
+            "of deregistered teams' clients finished",
+            len(report.clients_deleted),
+            len(report.deletions_finished),
+        )
 
 
 def ensure_admin_client(settings: Settings, identity: LocalIdentityProvider) -> AdminClient:
@@ -127,7 +145,14 @@ def ensure_admin_client(settings: Settings, identity: LocalIdentityProvider) -> 
     """
     private_dir(settings.data_dir)
     with exclusive_lock(settings.data_dir / ADMIN_CLIENT_LOCK_FILE):
-        return _load_or_create_admin_client(settings, identity)
+        admin = _load_or_create_admin_client(settings, identity)
+        # Only this lock's holder makes admin clients, so any other is one whose file was never
+        # written (a crash between registering it and saving it): nobody can use it.
+        for client in identity.list_clients():
+            if client.name == ADMIN_CLIENT_NAME and client.client_id != admin.client_id:
+                log.warning("deleting admin client %s, which no file names", client.client_id)
+                identity.delete_client(client.client_id)
+        return admin
 
 
 def _load_or_create_admin_client(
@@ -148,7 +173,7 @@ def _load_or_create_admin_client(
                 ADMIN_SCOPE,
                 created=False,
             )
-    issued = identity.create_client("gateway-admin", [ADMIN_SCOPE])
+    issued = identity.create_client(ADMIN_CLIENT_NAME, [ADMIN_SCOPE])
     document = {
         "client_id": issued.client_id,
         "client_secret": issued.client_secret,
@@ -448,6 +473,15 @@ def _unroutable_parameters(
     )
 
 
+def _json_document(document: dict[str, Any]) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    body = json.dumps(document).encode()
+
+    async def serve(_req: Request) -> Response:
+        return Response(body, media_type="application/json")
+
+    return serve
+
+
 def _error_handler(error_type: type[DomainError], detail: str, contract: Contract) -> Any:
     """connexion's 404/405 answers, in our problem shape."""
 
@@ -469,9 +503,26 @@ def _error_handler(error_type: type[DomainError], detail: str, contract: Contrac
     return handle
 
 
-def create_app(plane: LocalControlPlane) -> AsyncApp:
-    """The ASGI app of the local control plane."""
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to host:port and listening (port 0: a free one), as uvicorn would bind
+    it; OSError when the address is taken. Connections made before the app runs wait in the
+    backlog, so the server can be announced as soon as this returns."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def create_app(plane: LocalControlPlane, base_url: str | None = None) -> AsyncApp:
+    """The ASGI app of the local control plane, reached at `base_url` (default: the issuer)."""
     dispatcher = Dispatcher(plane.contract, bind(plane.contract), plane.services)
+    documents = ui_documents(plane.contract.document, base_url or plane.settings.issuer)
     app = AsyncApp(
         __name__,
         specification_dir=str(CONTRACT_PATH.parent),
@@ -488,7 +539,17 @@ def create_app(plane: LocalControlPlane) -> AsyncApp:
     app.add_api(
         CONTRACT_PATH.name,
         resolver=DispatchingResolver(plane, dispatcher),
+        # connexion would serve the contract with `servers` rewritten to its mount path: the UI
+        # reads our documents instead (adapters/swagger_ui.py), listed in its definition picker.
+        swagger_ui_options=SwaggerUIOptions(
+            serve_spec=False,
+            swagger_ui_template_arguments={
+                "urls": [{"name": doc.name, "url": doc.url} for doc in documents]
+            },
+        ),
     )
+    for doc in documents:
+        app.add_url_rule(doc.url, doc.url, _json_document(doc.document), methods=["GET"])
     app.add_url_rule("/oauth2/token", "token", token_endpoint(plane), methods=["POST"])
 
     async def jwks(_req: Request) -> Response:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from controlplane.errors import PreconditionFailed
 from controlplane.identity.principal import Principal
-from controlplane.store.port import Condition, MustExist, VersionIs
+from controlplane.store.port import Condition, MustExist, VersionIs, Write
 
 if TYPE_CHECKING:
+    from controlplane.api.operations import Reply
     from controlplane.services import Services
+
+
+@dataclass
+class PendingAnswer:
+    """The Idempotency-Key a request reserved. An operation that commits a change records its
+    answer in that same transaction (`resources.commit_answer`), so no crash can keep the change
+    and lose the answer (a registration's secret); otherwise the dispatcher records it after."""
+
+    completion: Callable[[Reply], Write]
+    recorded: bool = False
 
 
 @dataclass(frozen=True)
@@ -21,6 +33,7 @@ class RequestContext:
     path: str
     if_match: str | None = None
     if_none_match: str | None = None
+    idempotency: PendingAnswer | None = None
 
     def caller_team(self) -> str | None:
         """The team whose client calls (looked up from `client_id`), or None."""

@@ -15,12 +15,12 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from controlplane.api.context import RequestContext, format_etag
+from controlplane.api.context import PendingAnswer, RequestContext, format_etag
 from controlplane.api.contract import Contract, OperationInfo
 from controlplane.api.operations import Operation, Reply, call
 from controlplane.errors import (
@@ -197,28 +197,33 @@ class Dispatcher:
             op.operation_id.encode() + b"\0" + ctx.path.encode() + b"\0" + canonical_body
         ).hexdigest()
         records = self.services.idempotency
-        replay = records.begin(ctx.principal.client_id, key, fingerprint)
+        client_id = ctx.principal.client_id
+        replay = records.begin(client_id, key, fingerprint)
         if replay is not None:
             return ApiResponse(
                 status=replay.status,
                 headers={**replay.headers, "Idempotency-Replayed": "true"},
                 body=replay.body.encode() if replay.body is not None else None,
             )
-        try:
-            response = _response(call(op, ctx, params, body))
-        except BaseException:
-            records.abandon(ctx.principal.client_id, key)
-            raise
-        records.complete(
-            ctx.principal.client_id,
-            key,
-            IdempotencyRecord(
+
+        def answer(response: ApiResponse) -> IdempotencyRecord:
+            return IdempotencyRecord(
                 fingerprint=fingerprint,
                 status=response.status,
                 headers=response.headers,
                 body=response.body.decode() if response.body is not None else None,
-            ),
+            )
+
+        pending = PendingAnswer(
+            lambda reply: records.completion(client_id, key, answer(_response(reply)))
         )
+        try:
+            response = _response(call(op, replace(ctx, idempotency=pending), params, body))
+        except BaseException:
+            records.abandon(client_id, key)
+            raise
+        if not pending.recorded:
+            records.complete(client_id, key, answer(response))
         return response
 
 

@@ -29,6 +29,7 @@ HANDLER_MODULES = (
     "handlers.routing_config",
     "handlers.content_scanner",
     "handlers.usage_api",
+    "handlers.audit_log",
 )
 
 

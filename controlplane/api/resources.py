@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -92,6 +92,17 @@ def read(collection: Collection[M], key: str) -> Reply:
     return Reply(found.value, etag=found.version)
 
 
+def commit_answer(ctx: RequestContext, writes: Sequence[Guarded | Write], reply: Reply) -> Reply:
+    """Commit `writes` and, when the request carries an Idempotency-Key, the record of `reply` as
+    its answer, in one transaction: a crash keeps both or neither."""
+    pending = ctx.idempotency
+    answer = [] if pending is None else [pending.completion(reply)]
+    commit(ctx.services.store, [*writes, *answer])
+    if pending is not None:
+        pending.recorded = True
+    return reply
+
+
 def create(
     ctx: RequestContext,
     collection: Collection[M],
@@ -101,13 +112,15 @@ def create(
     action: str,
     location: str,
     also: Sequence[Guarded | Write] = (),
+    answer_as: Callable[[M], BaseModel] | None = None,
 ) -> Reply:
-    """Store a new resource with what must change with it, audited; answer 201."""
-    commit(
-        ctx.services.store,
+    """Store a new resource with what must change with it, audited; answer 201 with it (or with
+    what `answer_as` makes of it, e.g. with computed fields that are never stored)."""
+    return commit_answer(
+        ctx,
         [collection.put(key, value, MustNotExist()), *also, audit(ctx, action, None, value)],
+        Reply(answer_as(value) if answer_as else value, status=201, etag=1, location=location),
     )
-    return Reply(value, status=201, etag=1, location=location)
 
 
 def renaming(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -34,7 +34,7 @@ from botocore.exceptions import (
 )
 
 from controlplane.errors import DomainError, NotFound, Unavailable, Unprocessable, field_error
-from controlplane.identity.port import IssuedClient
+from controlplane.identity.port import ClientSummary, IssuedClient
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp.client import CognitoIdentityProviderClient
@@ -205,6 +205,27 @@ class CognitoIdentityProvider:
         except BotoCoreError as error:
             raise self._domain_error(error, action) from error
         return IssuedClient(client_id=client_id, client_secret=new_value, scopes=scopes)
+
+    def list_clients(self) -> Iterator[ClientSummary]:
+        """Every app client of the pool (ListUserPoolClients, 60 a page)."""
+        token: str | None = None
+        while True:
+            try:
+                if token:
+                    page = self._client.list_user_pool_clients(
+                        UserPoolId=self.user_pool_id, MaxResults=60, NextToken=token
+                    )
+                else:
+                    page = self._client.list_user_pool_clients(
+                        UserPoolId=self.user_pool_id, MaxResults=60
+                    )
+            except (ClientError, BotoCoreError) as error:
+                raise self._domain_error(error, "list the app clients") from error
+            for client in page.get("UserPoolClients", []):
+                yield ClientSummary(client.get("ClientId", ""), client.get("ClientName", ""))
+            token = page.get("NextToken")
+            if not token:
+                return
 
     # Helpers ------------------------------------------------------------------------------------
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from controlplane.clock import Clock, isoformat
 from controlplane.errors import NotFound, Unauthorized
-from controlplane.identity.port import IssuedClient
+from controlplane.identity.port import ClientSummary, IssuedClient
 from controlplane.store.port import Delete, MustExist, MustNotExist, Put, Store
+from controlplane.store.repositories import every_item
 
 _CLIENTS = "OAUTH_CLIENT"
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -56,6 +57,10 @@ class LocalIdentityProvider:
         data = {**item.data, "salt": salt, "secret_hash": _hash(secret, salt)}
         self.store.write(Put(_CLIENTS, client_id, data, MustExist()))
         return IssuedClient(client_id, secret, tuple(item.data["scopes"]))
+
+    def list_clients(self) -> Iterator[ClientSummary]:
+        for item in every_item(self.store, _CLIENTS):
+            yield ClientSummary(item.sk, item.data["name"])
 
     def is_active(self, client_id: str) -> bool:
         return self.store.get(_CLIENTS, client_id) is not None

@@ -6,8 +6,8 @@ secrets hashed) and `CognitoIdentityProvider` (app clients of a Cognito user poo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -16,8 +16,16 @@ class IssuedClient:
     """A client just created or re-keyed: the only moment its secret is known."""
 
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)  # never in logs or tracebacks
     scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    """A client as a listing shows it (Cognito lists ids and names, nothing else)."""
+
+    client_id: str
+    name: str
 
 
 class IdentityProvider(Protocol):
@@ -34,4 +42,8 @@ class IdentityProvider(Protocol):
 
     def rotate_secret(self, client_id: str) -> IssuedClient:
         """A new secret for the client; the old one stops working."""
+        ...
+
+    def list_clients(self) -> Iterator[ClientSummary]:
+        """Every client of the provider (for reconciliation: which ones belong to no team)."""
         ...

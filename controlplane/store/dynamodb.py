@@ -121,7 +121,9 @@ class DynamoDbStore:
             return None
         return _item(raw)
 
-    def query(self, pk: str, *, after: str | None = None, limit: int = 100) -> Page:
+    def query(
+        self, pk: str, *, after: str | None = None, limit: int = 100, descending: bool = False
+    ) -> Page:
         if limit < 0:
             raise ValueError("limit must not be negative")
         if not pk:
@@ -133,12 +135,14 @@ class DynamoDbStore:
         expr = _Expression()
         key_condition = f"{expr.name('pk')} = {expr.value(_s(pk))}"
         if after:
-            key_condition += f" AND {expr.name('sk')} > {expr.value(_s(after))}"
+            operator = "<" if descending else ">"
+            key_condition += f" AND {expr.name('sk')} {operator} {expr.value(_s(after))}"
         params: dict[str, Any] = {
             "TableName": self.table_name,
             "KeyConditionExpression": key_condition,
             "FilterExpression": _not_expired(expr, int(time.time())),
             "ConsistentRead": True,
+            "ScanIndexForward": not descending,
             **expr.params(),
         }
         collected: list[Item] = []

@@ -33,7 +33,8 @@ class Item:
 class Page:
     items: list[Item]
     last_key: str | None
-    """Sort key of the last item when more may follow; None when the partition is exhausted."""
+    """Sort key of the last item (in the order read) when more may follow; None when the
+    partition is exhausted."""
 
 
 # Conditions ------------------------------------------------------------------------------------
@@ -134,8 +135,13 @@ class Store(Protocol):
         """The item, or None."""
         ...
 
-    def query(self, pk: str, *, after: str | None = None, limit: int = 100) -> Page:
-        """Items of a partition in sort-key order, strictly after `after`, at most `limit`."""
+    def query(
+        self, pk: str, *, after: str | None = None, limit: int = 100, descending: bool = False
+    ) -> Page:
+        """Items of a partition in sort-key order, strictly after `after`, at most `limit`.
+
+        `descending` reads the partition backwards: from its greatest sort key, strictly below
+        `after`; `last_key` is then the smallest key of the page."""
         ...
 
     def write(self, op: Write) -> None:

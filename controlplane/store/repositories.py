@@ -15,7 +15,9 @@ Item layout (one table, partition key / sort key):
     POLICY_NAME     / <name>                unique policy name -> policy_id
     OAUTH_CLIENT    / <client_id>           local identity provider's client (hashed secret)
     AUDIT#<yyyy-mm> / <timestamp>#<id>      audit record of a mutation
-    IDEMPOTENCY     / <client_id>#<key>     a create's first answer, kept 24 hours
+    IDEMPOTENCY     / <client_id>#<key>     a create's first answer (sealed), kept 24 hours
+    CLIENT_PENDING  / create#<name>,        an OAuth client being created or deleted, until the
+                      delete#<client_id>    identity provider has done it (see team_clients.py)
     USAGE#…, INGESTED, ALERT#…              usage counters, see `usage.py`
 
 Every list is one partition, so pagination is a key range and a cursor is the last sort key.
@@ -25,14 +27,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from controlplane.domain.periods import months_ending, next_month
 from controlplane.errors import (
     BadRequest,
     Conflict,
@@ -42,16 +48,20 @@ from controlplane.errors import (
     Unprocessable,
 )
 from controlplane.ids import new_id
+from controlplane.processes import process_gone, this_process
+from controlplane.sealing import SealedValueUnreadable, Sealer
 from controlplane.serialization import to_jsonable
 from controlplane.store.port import (
     Check,
     Condition,
     ConditionFailed,
     Delete,
+    Item,
     MustExist,
     MustNotExist,
     Put,
     Store,
+    VersionIs,
     Write,
 )
 
@@ -82,11 +92,15 @@ def decode_cursor(cursor: str | None) -> str | None:
         if not isinstance(key, str):
             raise TypeError(key)
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise BadRequest(
-            detail="the cursor is not one this API gave out",
-            errors=[FieldProblem("cursor", "is not a cursor from a previous page")],
-        ) from exc
+        raise _not_a_cursor() from exc
     return key
+
+
+def _not_a_cursor() -> BadRequest:
+    return BadRequest(
+        detail="the cursor is not one this API gave out",
+        errors=[FieldProblem("cursor", "is not a cursor from a previous page")],
+    )
 
 
 # Collections -------------------------------------------------------------------------------------
@@ -191,6 +205,17 @@ class Guarded:
     on_conflict: DomainError | None = None
 
 
+def every_item(store: Store, partition: str) -> Iterator[Item]:
+    """Every item of a partition, page after page."""
+    after = None
+    while True:
+        page = store.query(partition, after=after, limit=100)
+        yield from page.items
+        if page.last_key is None:
+            return
+        after = page.last_key
+
+
 def commit(store: Store, writes: Sequence[Guarded | Write]) -> None:
     """Apply the writes in one transaction; a failed condition becomes its domain error."""
     guarded = [w if isinstance(w, Guarded) else Guarded(w) for w in writes]
@@ -252,6 +277,95 @@ class AuditLog:
         """The records of one month (`yyyy-mm`), oldest first."""
         return [dict(i.data) for i in self.store.query(f"AUDIT#{month}", limit=limit).items]
 
+    def page(
+        self,
+        cursor: str | None,
+        limit: int,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        keep: Callable[[Mapping[str, Any]], bool] = lambda _: True,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the records `keep` accepts, newest first, made from `since` to `until`
+        (both inclusive, to the second), and the cursor of the next page: None once no older
+        record can match.
+
+        The log is read backwards from a position: every record whose sort key is below it is
+        still to be read. A cursor is the position where a page stopped: the sort key of the last
+        record examined, or a month (`yyyy-mm`) once all of that month was. A page reads at most
+        AUDIT_READS_PER_PAGE x AUDIT_READ_SIZE records (a month without records costs a read), so
+        under a selective filter it may come back short, even empty, with a cursor.
+        """
+        starts = [next_month(self.now()[:7])]  # the end of this month: nothing is newer
+        if cursor is not None:
+            starts.append(_audit_position(decode_cursor(cursor)))
+        if until is not None:
+            starts.append(_utc_second(until)[0] + _AFTER_EVERY_ID)
+        position = min(starts)
+        lowest: str | None = None
+        oldest_month = AUDIT_LOG_FIRST_MONTH
+        if since is not None:
+            second, exact = _utc_second(since)
+            # Records of a second that began before `since` are older than it.
+            lowest = second if exact else second + _AFTER_EVERY_ID
+            oldest_month = max(oldest_month, lowest[:7])
+        kept: list[dict[str, Any]] = []
+        for _ in range(AUDIT_READS_PER_PAGE):
+            within_month = len(position) > len("yyyy-mm")
+            month = position[:7] if within_month else months_ending(position, 2)[0]
+            if month < oldest_month:
+                return kept, None
+            page = self.store.query(
+                f"AUDIT#{month}",
+                after=position if within_month else None,
+                limit=AUDIT_READ_SIZE,
+                descending=True,
+            )
+            for item in page.items:
+                if lowest is not None and item.sk < lowest:
+                    return kept, None
+                position = item.sk
+                if keep(item.data):
+                    kept.append(dict(item.data))
+                    if len(kept) == limit:
+                        return kept, encode_cursor(position)
+            if page.last_key is None:
+                position = month
+        return kept, encode_cursor(position)
+
+
+AUDIT_LOG_FIRST_MONTH = "2026-11"
+"""The audit log's first month: records carry the system clock's time and this layout was first
+written in November 2026, so no earlier month holds one. Without `since`, pages read back to it."""
+AUDIT_READ_SIZE = 100
+AUDIT_READS_PER_PAGE = 10
+"""A page of the audit log examines at most 10 x 100 records: filters do not make it unbounded."""
+_AFTER_EVERY_ID = "$"
+"""Sorts right after `#`, which joins a record's time to its id in the sort key: `<time>$` is above
+every record of that second and below every later one."""
+_AUDIT_POSITION = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])(-.*)?", re.DOTALL)
+
+
+def _audit_position(key: str | None) -> str:
+    """A position from a decoded cursor: a month, or a sort key within one."""
+    if key is None or not _AUDIT_POSITION.fullmatch(key):
+        raise _not_a_cursor()
+    return key
+
+
+def _utc_second(moment: datetime) -> tuple[str, bool]:
+    """The second (UTC) of `moment` as records write times, and whether `moment` is exactly it.
+
+    An offset can carry a moment of year 1 or 9999 past the calendar's end in UTC: it is taken
+    at that end, which is before (after) every record all the same.
+    """
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        end = datetime.max if moment.year == datetime.max.year else datetime.min
+        utc = end.replace(tzinfo=UTC)
+    return utc.isoformat(timespec="seconds").replace("+00:00", "Z"), utc.microsecond == 0
+
 
 def _redacted(model: BaseModel | None) -> Any:
     if model is None:
@@ -278,17 +392,27 @@ class IdempotencyRecord:
 class IdempotencyKeys:
     """Idempotency-Key bookkeeping: reserve, then complete with the answer or abandon.
 
-    A reservation is a pending item that expires after a minute, so a crash between executing
-    and completing does not lock the key for a day.
+    A reservation is a pending item that expires after a minute, so a crash between reserving
+    and completing does not lock the key for a day. Operations complete it in the transaction
+    that commits their change (`completion`), so a committed change always has its answer.
+
+    The answer is sealed (`Sealer`): a registration's answer holds the team's client secret,
+    which must not rest in the store in the clear, yet a replay must give it back.
     """
 
-    def __init__(self, store: Store, ttl_seconds: int) -> None:
+    def __init__(self, store: Store, ttl_seconds: int, sealer: Callable[[], Sealer]) -> None:
         self.store = store
         self.ttl_seconds = ttl_seconds
+        self._sealer = sealer
+        """Called on first use: answers are sealed only when a request carries a key."""
 
     @staticmethod
     def _sk(client_id: str, key: str) -> str:
         return f"{client_id}#{key}"
+
+    @staticmethod
+    def _sealing_context(sk: str) -> dict[str, str]:
+        return {"record": f"IDEMPOTENCY/{sk}"}
 
     def begin(self, client_id: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
         """Reserve the key; answer the first response when it was already used with this body."""
@@ -301,22 +425,22 @@ class IdempotencyKeys:
                         detail="this Idempotency-Key was used with another request",
                         errors=[FieldProblem("Idempotency-Key", "was used with another request")],
                     )
-                if item.data.get("pending"):
+                if not item.data.get("pending"):
+                    return self._replay(sk, item.data)
+                if not process_gone(item.data.get("owner", "")):
                     raise Conflict(detail="a request with this Idempotency-Key is in progress")
-                return IdempotencyRecord(
-                    fingerprint=item.data["fingerprint"],
-                    status=int(item.data["status"]),
-                    headers=dict(item.data["headers"]),
-                    body=item.data["body"],
-                )
-            pending = {"fingerprint": fingerprint, "pending": True}
+                # Its process died before committing (a commit records the answer): take over.
+                condition: Condition = VersionIs(item.version)
+            else:
+                condition = MustNotExist()
+            pending = {"fingerprint": fingerprint, "pending": True, "owner": this_process()}
             try:
                 self.store.write(
                     Put(
                         "IDEMPOTENCY",
                         sk,
                         pending,
-                        MustNotExist(),
+                        condition,
                         expires_at=int(time.time()) + _PENDING_SECONDS,
                     )
                 )
@@ -325,21 +449,50 @@ class IdempotencyKeys:
                 continue  # someone reserved it first: read what they wrote
         raise Conflict(detail="a request with this Idempotency-Key is in progress")
 
-    def complete(self, client_id: str, key: str, record: IdempotencyRecord) -> None:
-        data = {
-            "fingerprint": record.fingerprint,
-            "status": record.status,
-            "headers": record.headers,
-            "body": record.body,
-        }
-        self.store.write(
-            Put(
-                "IDEMPOTENCY",
-                self._sk(client_id, key),
-                data,
-                expires_at=int(time.time()) + self.ttl_seconds,
-            )
+    def _replay(self, sk: str, data: Mapping[str, Any]) -> IdempotencyRecord:
+        try:
+            if "sealed" not in data:  # recorded in the clear by an earlier version
+                raise SealedValueUnreadable("the answer was not sealed")
+            opened = self._sealer().open(data["sealed"], self._sealing_context(sk))
+        except SealedValueUnreadable as error:
+            raise Conflict(
+                detail="the first answer to this Idempotency-Key can no longer be read (its "
+                "sealing key changed); use a new key"
+            ) from error
+        answer = json.loads(opened)
+        return IdempotencyRecord(
+            fingerprint=data["fingerprint"],
+            status=int(answer["status"]),
+            headers=dict(answer["headers"]),
+            body=answer["body"],
         )
 
+    def completion(self, client_id: str, key: str, record: IdempotencyRecord) -> Put:
+        """The write that completes the reservation with `record` (sealed), to commit with the
+        change the request made."""
+        sk = self._sk(client_id, key)
+        answer = {"status": record.status, "headers": record.headers, "body": record.body}
+        sealed = self._sealer().seal(
+            json.dumps(answer, separators=(",", ":")).encode(), self._sealing_context(sk)
+        )
+        return Put(
+            "IDEMPOTENCY",
+            sk,
+            {"fingerprint": record.fingerprint, "sealed": sealed},
+            expires_at=int(time.time()) + self.ttl_seconds,
+        )
+
+    def complete(self, client_id: str, key: str, record: IdempotencyRecord) -> None:
+        self.store.write(self.completion(client_id, key, record))
+
     def abandon(self, client_id: str, key: str) -> None:
-        self.store.write(Delete("IDEMPOTENCY", self._sk(client_id, key)))
+        """Release the reservation after the request failed, unless its answer was recorded:
+        a change that committed before the failure (a timeout whose write went through) keeps
+        its answer, so a retry replays it instead of running the operation again."""
+        sk = self._sk(client_id, key)
+        item = self.store.get("IDEMPOTENCY", sk)
+        if item is None or not item.data.get("pending"):
+            return
+        # Only this reservation: not an answer recorded meanwhile, nor a newer reservation.
+        with contextlib.suppress(ConditionFailed):
+            self.store.write(Delete("IDEMPOTENCY", sk, VersionIs(item.version)))

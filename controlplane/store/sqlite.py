@@ -49,6 +49,20 @@ CREATE TABLE IF NOT EXISTS items (
 
 _Row = tuple[str, str, int, str, str, int | None]
 
+# Parameters: pk, now (live items only), then `after` where there is one, and limit + 1.
+_QUERY_FORWARDS = (
+    "SELECT pk, sk, version, data, counters, expires_at FROM items "
+    "WHERE pk = ? AND (expires_at IS NULL OR expires_at > ?) AND sk > ? ORDER BY sk LIMIT ?"
+)
+_QUERY_BACKWARDS = (
+    "SELECT pk, sk, version, data, counters, expires_at FROM items "
+    "WHERE pk = ? AND (expires_at IS NULL OR expires_at > ?) AND sk < ? ORDER BY sk DESC LIMIT ?"
+)
+_QUERY_BACKWARDS_FROM_THE_END = (
+    "SELECT pk, sk, version, data, counters, expires_at FROM items "
+    "WHERE pk = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY sk DESC LIMIT ?"
+)
+
 
 class SqliteStore:
     """The embedded store: a single SQLite file."""
@@ -131,19 +145,19 @@ class SqliteStore:
             raise StoreUnavailable(detail=f"the store cannot be read: {exc}") from exc
         return _item(row) if row else None
 
-    def query(self, pk: str, *, after: str | None = None, limit: int = 100) -> Page:
+    def query(
+        self, pk: str, *, after: str | None = None, limit: int = 100, descending: bool = False
+    ) -> Page:
         now = int(time.time())
+        args: tuple[str | int, ...]
+        if not descending:
+            sql, args = _QUERY_FORWARDS, (pk, now, after or "", limit + 1)
+        elif after is None:
+            sql, args = _QUERY_BACKWARDS_FROM_THE_END, (pk, now, limit + 1)
+        else:
+            sql, args = _QUERY_BACKWARDS, (pk, now, after, limit + 1)
         try:
-            rows = (
-                self._connection()
-                .execute(
-                    "SELECT pk, sk, version, data, counters, expires_at FROM items "
-                    "WHERE pk = ? AND sk > ? AND (expires_at IS NULL OR expires_at > ?) "
-                    "ORDER BY sk LIMIT ?",
-                    (pk, after or "", now, limit + 1),
-                )
-                .fetchall()
-            )
+            rows = self._connection().execute(sql, args).fetchall()
         except sqlite3.Error as exc:
             raise StoreUnavailable(detail=f"the store cannot be read: {exc}") from exc
         items = [_item(row) for row in rows[:limit]]

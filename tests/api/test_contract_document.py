@@ -21,6 +21,7 @@ LAMBDAS = {
     "routing_config",
     "usage_api",
     "content_scanner",
+    "audit_log",
 }
 
 

@@ -146,6 +146,11 @@ def test_invoke_token_is_refused_by_the_admin_api(
     refused = client.get("/teams", headers={"Authorization": f"Bearer {invoke}"})
     assert refused.status_code == 403
     assert refused.headers["content-type"] == "application/problem+json"
+    # The audit trail too: it names every team's changes and who made them.
+    assert client.get("/audit", headers={"Authorization": f"Bearer {invoke}"}).status_code == 403
+    trail = client.get("/audit", headers=headers)
+    assert trail.status_code == 200
+    assert [record["action"] for record in trail.json()["items"]] == ["createTeam"]
 
 
 def _forge(plane: LocalControlPlane, **changes: Any) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -122,3 +123,40 @@ def test_local_server_on_dynamodb(settings: Settings, aws: None) -> None:
         Key={"pk": {"S": "TEAM"}, "sk": {"S": teams[0]["team_id"]}},
     )
     assert "Item" in stored
+
+
+def test_a_replayed_registration_on_aws_is_sealed_with_kms(
+    settings: Settings, user_pool: tuple[Any, str]
+) -> None:
+    # GIVEN the AWS deployment's settings: DynamoDB, Cognito and the KMS key that seals
+    _, pool_id = user_pool
+    key_id = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["KeyId"]
+    aws_settings = settings.with_(
+        store="dynamodb",
+        identity="cognito",
+        create_table=True,
+        cognito_user_pool_id=pool_id,
+        kms_key_id=key_id,
+    )
+    contract = load_contract()
+
+    def container() -> LambdaApi:
+        """A Lambda container: its own services, so its own data-key cache."""
+        return LambdaApi(Dispatcher(contract, bind(contract), build_services(aws_settings)))
+
+    team = {"name": "payments", "contact_email": "p@example.com", "tier": "sandbox"}
+    headers = {"Idempotency-Key": "register-payments"}
+    first = container().post("/teams", team, headers=headers)
+    secret = first.body["credentials"]["client_secret"]
+    # WHEN another container replays the registration
+    again = container().post("/teams", team, headers=headers)
+    # THEN it gives the same secret (KMS opened the data key)
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert again.body == first.body
+    # AND the table holds the answer sealed under KMS, never the secret in the clear
+    items = boto3.client("dynamodb", region_name=REGION).scan(
+        TableName=aws_settings.full_table_name
+    )["Items"]
+    assert secret not in json.dumps(items)
+    (record,) = [i for i in items if i["pk"]["S"] == "IDEMPOTENCY"]
+    assert json.loads(record["data"]["S"])["sealed"].startswith("v1.kms.")

@@ -82,10 +82,12 @@ class FlakyStore:
         self.reads += 1
         return self.inner.get(pk, sk)
 
-    def query(self, pk: str, *, after: str | None = None, limit: int = 100) -> Page:
+    def query(
+        self, pk: str, *, after: str | None = None, limit: int = 100, descending: bool = False
+    ) -> Page:
         self._reach()
         self.reads += 1
-        return self.inner.query(pk, after=after, limit=limit)
+        return self.inner.query(pk, after=after, limit=limit, descending=descending)
 
     def write(self, op: Write) -> None:
         self._reach()

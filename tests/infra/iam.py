@@ -19,6 +19,7 @@ the service with the caller's permissions (the `kms:ViaService` condition key sa
   "Decrypt"); GenerateDataKey is made by the DynamoDB service itself when the table is created;
 - S3 PutObject with SSE-KMS: kms:GenerateDataKey (Decrypt only for multipart uploads, which the
   config publisher never makes; https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html);
+  GetObject of such an object (the inference plane's config sync): kms:Decrypt (same page);
 - SNS Publish to an encrypted topic: kms:GenerateDataKey and kms:Decrypt
   (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#send-to-encrypted-topic);
 - SQS SendMessage to an encrypted queue: kms:GenerateDataKey and kms:Decrypt
@@ -41,6 +42,7 @@ from urllib.parse import urlsplit
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
+from controlplane.store.dynamodb import TABLE_DEFINITION
 from handlers import FUNCTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +62,7 @@ PLACEHOLDERS = frozenset(
 )
 
 Statement = Mapping[str, Any]
+HASH_KEY: str = TABLE_DEFINITION["hash_key"]
 
 
 # Rendering, as Terraform's templatefile does -------------------------------------------------
@@ -68,9 +71,9 @@ _INTERPOLATION = re.compile(r"\$\{([^}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def template_problems(text: str) -> list[str]:
+def template_problems(text: str, placeholders: frozenset[str] = PLACEHOLDERS) -> list[str]:
     """What would make Terraform's templatefile render `text` differently from `${name}`
-    substitution: directives, escapes, expressions, or names that are not placeholders."""
+    substitution: directives, escapes, expressions, or names that are not `placeholders`."""
     problems = []
     for token in ("%{", "$${", "%%{"):
         if token in text:
@@ -79,16 +82,18 @@ def template_problems(text: str) -> list[str]:
         name = match.group(1)
         if not _NAME.fullmatch(name):
             problems.append(f"${{{name}}} is an expression, not a placeholder")
-        elif name not in PLACEHOLDERS:
-            problems.append(f"${{{name}}} is not one of the placeholders {sorted(PLACEHOLDERS)}")
+        elif name not in placeholders:
+            problems.append(f"${{{name}}} is not one of the placeholders {sorted(placeholders)}")
     if text.count("${") != len(_INTERPOLATION.findall(text)):
         problems.append("an unterminated ${")
     return problems
 
 
-def render_text(values: Mapping[str, str], text: str) -> str:
+def render_text(
+    values: Mapping[str, str], text: str, placeholders: frozenset[str] = PLACEHOLDERS
+) -> str:
     """templatefile(file, values) for a file whose only template syntax is `${name}`."""
-    problems = template_problems(text)
+    problems = template_problems(text, placeholders)
     if problems:
         raise ValueError("; ".join(problems))
     return _INTERPOLATION.sub(lambda match: values[match.group(1)], text)
@@ -172,31 +177,54 @@ _NEGATED = {
 }
 
 
-def conditions_hold(condition: Mapping[str, Any], context: Mapping[str, str]) -> bool:
+_SET_QUALIFIERS = ("ForAllValues", "ForAnyValue")
+
+
+def conditions_hold(
+    condition: Mapping[str, Any], context: Mapping[str, str] | Sequence[tuple[str, str]]
+) -> bool:
     """Every operator, every key of it, holds (keys are case-insensitive; a key's values are
     alternatives). A key missing from the request satisfies a negated operator and fails a
-    positive one, unless that ends in IfExists. Operators this check cannot evaluate raise."""
-    known = {key.lower(): value for key, value in context.items()}
+    positive one, unless that ends in IfExists. A key the request gives several values (a
+    context pair per value, as dynamodb:LeadingKeys) needs a set operator: `ForAllValues:` holds
+    when each value matches (and when there is none), `ForAnyValue:` when one does. Operators this
+    check cannot evaluate raise."""
+    known: dict[str, list[str]] = {}
+    for key, value in context.items() if isinstance(context, Mapping) else context:
+        known.setdefault(key.lower(), []).append(value)
     for operator, tests in condition.items():
-        if ":" in operator:
+        qualifier, _, single = operator.rpartition(":")
+        if qualifier and qualifier not in _SET_QUALIFIERS:
             raise ValueError(f"set operator {operator} is not evaluated here")
-        base = operator.removesuffix("IfExists")
-        if_exists = base != operator
+        base = single.removesuffix("IfExists")
+        if_exists = base != single
         for key, wanted in tests.items():
-            got = known.get(key.lower())
-            if base == "Null":
-                holds = (got is None) == (str(wanted).lower() == "true")
-            elif got is None:
+            values = known.get(key.lower(), [])
+            if qualifier == "ForAllValues":
+                holds = all(_value_matches(base, wanted, got) for got in values)
+            elif qualifier == "ForAnyValue":
+                holds = any(_value_matches(base, wanted, got) for got in values)
+            elif len(values) > 1:
+                raise ValueError(f"{key} has several values: only a set operator evaluates it")
+            elif base == "Null":
+                holds = (not values) == (str(wanted).lower() == "true")
+            elif not values:
                 holds = if_exists or base in _NEGATED
-            elif base in _POSITIVE:
-                holds = any(_POSITIVE[base](str(w), got) for w in _as_list(wanted))
-            elif base in _NEGATED:
-                holds = not any(_POSITIVE[_NEGATED[base]](str(w), got) for w in _as_list(wanted))
             else:
-                raise ValueError(f"condition operator {operator} is not evaluated here")
+                holds = _value_matches(base, wanted, values[0])
             if not holds:
                 return False
     return True
+
+
+def _value_matches(base: str, wanted: Any, got: str) -> bool:
+    """Whether one value of the request satisfies the operator (one of the wanted values matches,
+    or for a negated operator none does)."""
+    if base in _POSITIVE:
+        return any(_POSITIVE[base](str(w), got) for w in _as_list(wanted))
+    if base in _NEGATED:
+        return not any(_POSITIVE[_NEGATED[base]](str(w), got) for w in _as_list(wanted))
+    raise ValueError(f"condition operator {base} is not evaluated here")
 
 
 _STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource"})
@@ -234,7 +262,7 @@ def statement_applies(statement: Statement, request: Request) -> bool:
         resource_ok = not any(
             arn_matches(r, request.resource) for r in _as_list(statement["NotResource"])
         )
-    return resource_ok and conditions_hold(statement.get("Condition", {}), dict(request.context))
+    return resource_ok and conditions_hold(statement.get("Condition", {}), request.context)
 
 
 @dataclass(frozen=True)
@@ -324,30 +352,71 @@ def _dynamodb(
     account: Account, region: str, operation: str, params: Mapping[str, Any]
 ) -> list[Request]:
     why = f"dynamodb.{operation}"
-    items: list[tuple[str, str, str]] = []  # (action, table, why)
+    items: list[tuple[str, str, list[str], str]] = []  # (action, table, leading keys, why)
     if operation == "TransactWriteItems":
         for index, item in enumerate(params["TransactItems"]):
             ((kind, body),) = item.items()
             items.append(
-                (_TRANSACT_WRITE_ACTIONS[kind], body["TableName"], f"{why} item {index} ({kind})")
+                (
+                    _TRANSACT_WRITE_ACTIONS[kind],
+                    body["TableName"],
+                    [_partition_of(body["Key"])],
+                    f"{why} item {index} ({kind})",
+                )
             )
     elif operation == "TransactGetItems":
         for index, item in enumerate(params["TransactItems"]):
-            items.append(("GetItem", item["Get"]["TableName"], f"{why} item {index} (Get)"))
-    elif operation in ("BatchGetItem", "BatchWriteItem"):
-        items.extend((operation, table, why) for table in params["RequestItems"])
-    elif operation in _DYNAMODB_ITEM_READS | _DYNAMODB_ITEM_WRITES | _DYNAMODB_TABLE_OPS:
-        items.append((operation, params["TableName"], why))
+            get = item["Get"]
+            items.append(
+                ("GetItem", get["TableName"], [_partition_of(get["Key"])], f"{why} item {index}")
+            )
+    elif operation == "BatchGetItem":
+        for table, request in params["RequestItems"].items():
+            items.append((operation, table, [_partition_of(k) for k in request["Keys"]], why))
+    elif operation == "BatchWriteItem":
+        for table, writes in params["RequestItems"].items():
+            keys = [
+                _partition_of(
+                    w["PutRequest"]["Item"] if "PutRequest" in w else w["DeleteRequest"]["Key"]
+                )
+                for w in writes
+            ]
+            items.append((operation, table, keys, why))
+    elif operation == "Query":
+        items.append((operation, params["TableName"], [_queried_partition(params)], why))
+    elif operation in _DYNAMODB_ITEM_READS | _DYNAMODB_ITEM_WRITES:
+        # Scan has no partition key: no dynamodb:LeadingKeys, as on AWS.
+        keys = [_partition_of(params["Key"])] if "Key" in params else []
+        items.append((operation, params["TableName"], keys, why))
+    elif operation in _DYNAMODB_TABLE_OPS:
+        items.append((operation, params["TableName"], [], why))
     else:
         raise LookupError(f"no IAM mapping for dynamodb.{operation}: add it to tests/infra/iam.py")
     requests = []
-    for action, table, item_why in items:
+    for action, table, leading_keys, item_why in items:
         arn = _table_arn(account, region, table)
         resource = f"{arn}/index/{params['IndexName']}" if params.get("IndexName") else arn
-        requests.append(Request(f"dynamodb:{action}", resource, why=item_why))
+        context = tuple(("dynamodb:LeadingKeys", key) for key in leading_keys)
+        requests.append(Request(f"dynamodb:{action}", resource, context, item_why))
         if action not in _DYNAMODB_TABLE_OPS:
             requests += _via(account, region, "dynamodb", arn, ["Decrypt"])
     return requests
+
+
+def _partition_of(key: Mapping[str, Any]) -> str:
+    """The partition key value of an item's key (or whole item), as dynamodb:LeadingKeys has it."""
+    value: str = key[HASH_KEY]["S"]
+    return value
+
+
+def _queried_partition(params: Mapping[str, Any]) -> str:
+    """The partition a Query reads: the value its key condition sets the partition key equal to."""
+    names = params.get("ExpressionAttributeNames", {})
+    values = params.get("ExpressionAttributeValues", {})
+    for name, placeholder in re.findall(r"(#?\w+)\s*=\s*(:\w+)", params["KeyConditionExpression"]):
+        if names.get(name, name) == HASH_KEY:
+            return _partition_of({HASH_KEY: values[placeholder]})
+    raise LookupError(f"no partition key in {params['KeyConditionExpression']!r}")
 
 
 def _s3(account: Account, region: str, operation: str, params: Mapping[str, Any]) -> list[Request]:
@@ -357,6 +426,9 @@ def _s3(account: Account, region: str, operation: str, params: Mapping[str, Any]
     arn = f"arn:aws:s3:::{params['Bucket']}/{params['Key']}"
     action = "GetObject" if operation == "HeadObject" else operation
     requests = [Request(f"s3:{action}", arn, why=why)]
+    if action == "GetObject":
+        # Reading an SSE-KMS object: S3 decrypts its data key with the caller's kms:Decrypt.
+        requests += _via(account, region, "s3", arn, ["Decrypt"])
     if operation == "PutObject":
         # Setting an ACL or tags in the same call needs their own actions as well.
         if "ACL" in params or any(p.startswith("Grant") for p in params):
@@ -409,7 +481,26 @@ def _cognito(
     return [Request(f"cognito-idp:{operation}", arn, why=f"cognito-idp.{operation}")]
 
 
+def _kms(account: Account, region: str, operation: str, params: Mapping[str, Any]) -> list[Request]:
+    """A direct call (the sealer's envelope encryption): no kms:ViaService, and the encryption
+    context as kms:EncryptionContext:<key> condition keys."""
+    if operation not in ("GenerateDataKey", "Decrypt"):
+        raise LookupError(f"no IAM mapping for kms.{operation}: add it to tests/infra/iam.py")
+    key = params.get("KeyId", "")
+    if not key.startswith("arn:"):
+        raise LookupError(f"kms.{operation} names its key by id ({key!r}): IAM needs the ARN here")
+    context = (
+        ("kms:CallerAccount", account.account_id),
+        *(
+            (f"kms:EncryptionContext:{name}", value)
+            for name, value in params.get("EncryptionContext", {}).items()
+        ),
+    )
+    return [Request(f"kms:{operation}", key, context, f"kms.{operation}")]
+
+
 _MAPPERS: dict[str, Callable[[Account, str, str, Mapping[str, Any]], list[Request]]] = {
+    "kms": _kms,
     "dynamodb": _dynamodb,
     "s3": _s3,
     "sns": _sns,

@@ -46,8 +46,10 @@ API_FUNCTIONS = {
     "routing_config",
     "content_scanner",
     "usage_api",
+    "audit_log",
 }
-"""The functions that serve the admin API (the spec of issue 8); the contract must name these."""
+"""The functions that serve the admin API (the spec of issue 8, and the audit trail's); the
+contract must name these."""
 
 # Terraform's template language (hashicorp/hcl, hclsyntax/spec.md "Template Expressions"): `${`
 # opens an interpolation and `%{` a directive; `$${` and `%%{` are their escapes.

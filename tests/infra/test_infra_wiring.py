@@ -116,6 +116,9 @@ _PLACEHOLDERS = {
     "var.budget_check_fail_mode": "open",
     "var.fallback_price": "3:15",
     "aws_lambda_function_url.budget_check.function_url": "https://abc.lambda-url.us-east-1.on.aws/",
+    # the Function URL, unless the inference plane's sidecar (tests/infra/test_inference_plane.py)
+    "local.budget_check_url": "https://abc.lambda-url.us-east-1.on.aws/",
+    "aws_kms_key.this.arn": "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-4978",
 }
 _ASSIGNMENT = re.compile(r'(?P<name>GATEWAY_[A-Z0-9_]+) = (?:"(?P<literal>[^"]*)"|(?P<ref>[\w.]+))')
 
@@ -152,6 +155,9 @@ def test_every_function_gets_the_settings_it_needs_on_aws() -> None:
     assert settings.token_endpoint.endswith("/oauth2/token")
     assert settings.config_s3_bucket == "gw-config-123"
     assert settings.alert_sns_topic_arn is not None
+    # Sealed with KMS: a key in the data dir (/tmp on Lambda) would differ per container.
+    assert settings.kms_key_id is not None
+    assert settings.kms_key_id.startswith("arn:aws:kms:")
     assert settings.effective_budget_check_url.startswith("https://")
     assert settings.aws_region == "eu-west-1"
     # AND every variable set is one Settings reads (a typo would be silently ignored)
@@ -179,7 +185,7 @@ def test_every_function_runs_the_handler_named_after_it() -> None:
     names = _locals(lambdas)
     assert names["functions"] == '${setunion(var.api_functions, ["usage_ingest"])}'
     assert names["all_functions"] == '${setunion(local.functions, ["budget_check"])}'
-    # AND those are the project's functions: the contract's six plus the two without routes
+    # AND those are the project's functions: the contract's seven plus the two without routes
     contract_functions = {info.lambda_name for info in load_contract().operations.values()}
     assert contract_functions | {"usage_ingest", "budget_check"} == set(FUNCTIONS)
 

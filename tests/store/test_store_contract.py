@@ -492,6 +492,24 @@ def test_query_says_when_more_may_follow(store: Store) -> None:
     assert store.query("p", after="a", limit=2).last_key is None
 
 
+def test_a_descending_query_reads_backwards_strictly_below_after(store: Store) -> None:
+    # GIVEN a partition, an expired item in it, and a neighbour that must not leak in
+    for key in ["a", "b", "c", "d"]:
+        put(store, key)
+    store.write(Put("p", "bb", {}, expires_at=now() - 10))
+    store.write(Put("q", "e", {}))
+
+    # THEN it comes greatest key first, below `after` when given, in pages ending at last_key
+    assert [i.sk for i in store.query("p", descending=True).items] == ["d", "c", "b", "a"]
+    assert [i.sk for i in store.query("p", after="c", descending=True).items] == ["b", "a"]
+    assert [i.sk for i in store.query("p", after="bz", descending=True).items] == ["b", "a"]
+    assert store.query("p", after="a", descending=True) == Page(items=[], last_key=None)
+    first = store.query("p", limit=2, descending=True)
+    assert ([i.sk for i in first.items], first.last_key) == (["d", "c"], "c")
+    rest = store.query("p", after=first.last_key, limit=2, descending=True)
+    assert ([i.sk for i in rest.items], rest.last_key) == (["b", "a"], None)
+
+
 def test_query_returns_counters_and_versions(store: Store) -> None:
     put(store, "a")
     put(store, "a")

@@ -41,6 +41,13 @@ class RunningServer:
     data_dir: Path
     log_path: Path
     process: subprocess.Popen[bytes]
+    killed: bool = False
+
+    def kill(self) -> None:
+        """kill -9, as a crash would (the server gets no chance to clean up)."""
+        self.killed = True
+        self.process.kill()
+        self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
 
     def log_tail(self) -> str:
         try:
@@ -118,7 +125,7 @@ def running_server(
     try:
         _wait_until_ready(server)
         yield server
-        if process.poll() is not None:
+        if process.poll() is not None and not server.killed:
             raise ServerFailed(
                 f"the server died while in use (exit code {process.returncode}); "
                 f"its output:\n{server.log_tail()}"

@@ -1,4 +1,4 @@
-# The eight functions, all from the one artifact: the six of the admin API (the contract names
+# The nine functions, all from the one artifact: the seven of the admin API (the contract names
 # them), usage_ingest (CloudWatch Logs subscription) and budget_check (agentgateway's webhook).
 # Each has its own role, whose policy is iam_policies.json rendered for it (the same file the
 # least-privilege test runs the code under), and its own log group.
@@ -32,6 +32,7 @@ locals {
       GATEWAY_ALERT_SNS_TOPIC_ARN            = aws_sns_topic.alerts.arn
       GATEWAY_BUDGET_CHECK_FAIL_MODE         = var.budget_check_fail_mode
       GATEWAY_BUDGET_CHECK_CACHE_TTL_SECONDS = "5"
+      GATEWAY_KMS_KEY_ID                     = aws_kms_key.this.arn
     },
     var.fallback_price == null ? {} : { GATEWAY_FALLBACK_PRICE = var.fallback_price },
   )

@@ -14,8 +14,10 @@ locals {
 }
 
 # One customer-managed key encrypts the table, the config bucket, the topic, the queue and the log
-# groups. The root statement delegates use of the key to IAM policies (the function roles get only
-# what they need, through the services that use it); AWS services that encrypt on their own
+# groups, and seals the replayed answers the functions keep (envelope encryption, encryption
+# context purpose=control-plane-sealing). The root statement delegates use of the key to IAM
+# policies (the function roles get only what they need, through the services that use it, or
+# with that encryption context); AWS services that encrypt on their own
 # behalf (CloudWatch Logs, alarms publishing to the topic) are named in the key policy.
 resource "aws_kms_key" "this" {
   description             = "${var.name_prefix} control plane: table, config bucket, alerts topic, queues, logs"

@@ -29,7 +29,7 @@ output "kms_key_arn" {
 }
 
 output "function_names" {
-  description = "Lambda function name of each of the eight functions, by handler module."
+  description = "Lambda function name of each of the nine functions, by handler module."
   value       = local.function_names
 }
 

@@ -1,0 +1,112 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.client_credentials import ClientCredentials
+from ...types import Response
+
+
+def _get_kwargs(
+    team_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/teams/{team_id}/secret".format(
+            team_id=quote(str(team_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ClientCredentials:
+    if response.status_code == 200:
+        response_200 = ClientCredentials.from_dict(response.json())
+
+        return response_200
+
+    raise errors.ApiError.from_response(response)
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ClientCredentials]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    team_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[ClientCredentials]:
+    """Rotate the team's client secret
+
+     Issues a new client secret for the team's OAuth client. The old secret stops working at
+    once; tokens already issued stay valid until they expire. The new secret is shown in this
+    response only.
+
+    Args:
+        team_id (str): A team id, assigned by the control plane. Example:
+            tm_01jd2x3y4z5a6b7c8d9e0f1g2h.
+
+    Raises:
+        errors.ApiError: The answer was not a success: the subclass for its status (errors.NotFound,
+            errors.PreconditionFailed, ...) with the problem's title, detail and field errors.
+        httpx.HTTPError: The request could not be sent or its answer not read (e.g. a timeout).
+
+    Returns:
+        Response[ClientCredentials]: the parsed answer with its status and headers
+        (`.etag`, `.location`).
+    """
+
+    kwargs = _get_kwargs(
+        team_id=team_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    team_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> ClientCredentials:
+    """Rotate the team's client secret
+
+     Issues a new client secret for the team's OAuth client. The old secret stops working at
+    once; tokens already issued stay valid until they expire. The new secret is shown in this
+    response only.
+
+    Args:
+        team_id (str): A team id, assigned by the control plane. Example:
+            tm_01jd2x3y4z5a6b7c8d9e0f1g2h.
+
+    Raises:
+        errors.ApiError: The answer was not a success: the subclass for its status (errors.NotFound,
+            errors.PreconditionFailed, ...) with the problem's title, detail and field errors.
+        httpx.HTTPError: The request could not be sent or its answer not read (e.g. a timeout).
+
+    Returns:
+        ClientCredentials
+    """
+
+    return sync_detailed(
+        team_id=team_id,
+        client=client,
+    ).parsed

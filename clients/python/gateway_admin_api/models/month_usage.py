@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="MonthUsage")
+
+
+@_attrs_define
+class MonthUsage:
+    """One month's totals.
+
+    Example:
+        {'period': '2026-11', 'requests': 0, 'input_tokens': 0, 'output_tokens': 0, 'cache_read_tokens': 0,
+            'cache_write_tokens': 0, 'cost_usd': '0.000000', 'unpriced_requests': 0}
+
+    Attributes:
+        period (str): A calendar month in UTC, `YYYY-MM` (years 2000 to 2999). Example: 2026-11.
+        requests (int): A number of tokens or requests. Example: 1200.
+        input_tokens (int): A number of tokens or requests. Example: 1200.
+        output_tokens (int): A number of tokens or requests. Example: 1200.
+        cache_read_tokens (int): A number of tokens or requests. Example: 1200.
+        cache_write_tokens (int): A number of tokens or requests. Example: 1200.
+        cost_usd (str): An amount of US dollars as a decimal string with at most 6 decimals. Example: 100.00.
+        unpriced_requests (int): A number of tokens or requests. Example: 1200.
+    """
+
+    period: str
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    cost_usd: str
+    unpriced_requests: int
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        period = self.period
+
+        requests = self.requests
+
+        input_tokens = self.input_tokens
+
+        output_tokens = self.output_tokens
+
+        cache_read_tokens = self.cache_read_tokens
+
+        cache_write_tokens = self.cache_write_tokens
+
+        cost_usd = self.cost_usd
+
+        unpriced_requests = self.unpriced_requests
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "period": period,
+                "requests": requests,
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cache_read_tokens": cache_read_tokens,
+                "cache_write_tokens": cache_write_tokens,
+                "cost_usd": cost_usd,
+                "unpriced_requests": unpriced_requests,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        period = d.pop("period")
+
+        requests = d.pop("requests")
+
+        input_tokens = d.pop("input_tokens")
+
+        output_tokens = d.pop("output_tokens")
+
+        cache_read_tokens = d.pop("cache_read_tokens")
+
+        cache_write_tokens = d.pop("cache_write_tokens")
+
+        cost_usd = d.pop("cost_usd")
+
+        unpriced_requests = d.pop("unpriced_requests")
+
+        month_usage = cls(
+            period=period,
+            requests=requests,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cache_read_tokens=cache_read_tokens,
+            cache_write_tokens=cache_write_tokens,
+            cost_usd=cost_usd,
+            unpriced_requests=unpriced_requests,
+        )
+
+        month_usage.additional_properties = d
+        return month_usage
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
