@@ -11,10 +11,11 @@ changed, and when it did, validates the new one and replaces the file atomically
   unchanged object costs one request and no body), `http(s)://...` (`If-None-Match`, e.g. the
   local server's `GET /routing/config` with an admin token in `headers`), or a local path
   (`file://` or plain; its content hash is its ETag).
-- Validated before it replaces anything: YAML (or JSON) parsed, a mapping, agentgateway's own
-  JSON schema of the release we render for (`controlplane.agentgateway.validate_config`, the
-  validation every render goes through before it is published), and, when the S3 object says
-  which content it is (`config-etag` metadata, the SHA-256 the publisher writes), that hash.
+- Validated before it replaces anything: YAML (or JSON) parsed with a safe loader, a mapping,
+  agentgateway's own JSON schema of the release we render for
+  (`controlplane.agentgateway.validate_config`, the validation every render goes through before
+  it is published), and, when the S3 object says which content it is (`config-etag` metadata,
+  the SHA-256 the publisher writes), that hash.
 - Replaced atomically (`files.write_atomically`: a unique temporary file in the same folder,
   fsynced, renamed over the old one), so agentgateway never reads half a file; a source whose
   bytes equal the file's is not written again (no reload for nothing).
@@ -265,6 +266,10 @@ def _s3_client(region: str | None) -> Any:
 
 # Validation -------------------------------------------------------------------------------------
 
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it (its wheels do): the same documents as SafeLoader,
+about five times faster (a config of 1,000 rules is 1.5 MB of YAML)."""
+
 
 def config_problems(body: bytes, content_sha256: str | None = None) -> list[str]:
     """Why agentgateway must not be given `body` (empty: it may)."""
@@ -275,7 +280,7 @@ def config_problems(body: bytes, content_sha256: str | None = None) -> list[str]
     except UnicodeDecodeError as error:
         return [f"not UTF-8: {error}"]
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         return [f"not YAML: {error}".replace("\n", " ")]
     if not isinstance(document, dict):

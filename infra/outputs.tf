@@ -63,3 +63,13 @@ output "ingest_failure_queue_url" {
   description = "SQS queue of ingestion batches that failed after retries."
   value       = module.control_plane.ingest_failure_queue_url
 }
+
+output "inference_url" {
+  description = "Base URL of the inference plane (null unless enable_inference_plane = true): coding agents send /v1/chat/completions and /v1/messages there with a team's token."
+  value       = var.enable_inference_plane ? module.inference[0].url : null
+}
+
+output "inference_alb_dns_name" {
+  description = "DNS name of the inference plane's load balancer: point inference_domain_name at it (null without the inference plane)."
+  value       = var.enable_inference_plane ? module.inference[0].alb_dns_name : null
+}

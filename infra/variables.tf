@@ -27,7 +27,7 @@ variable "enable_admin_api" {
 }
 
 variable "deletion_protection" {
-  description = "Protect what cannot be recreated: the table (deletion protection), the created user pool (team credentials) and the config bucket's objects. On in production."
+  description = "Protect what cannot be recreated: the table (deletion protection), the created user pool (team credentials) and the config bucket's objects; and the inference plane's load balancer (its DNS name is what clients point at). On in production."
   type        = bool
   default     = false
 }
@@ -168,4 +168,114 @@ variable "api_waf_web_acl_arn" {
   description = "Regional WAFv2 web ACL to associate with the admin API stage (null: none)."
   type        = string
   default     = null
+}
+
+# Inference plane ----------------------------------------------------------------------------------
+
+variable "enable_inference_plane" {
+  description = "Create the inference plane: an internet-facing ALB (HTTPS, Cognito token validated) in front of agentgateway on ECS Fargate, with the config sync and budget check sidecars. Needs the inference_* network settings and control_plane_image."
+  type        = bool
+  default     = false
+}
+
+variable "inference_vpc_id" {
+  description = "VPC of the inference plane (required with enable_inference_plane)."
+  type        = string
+  default     = null
+}
+
+variable "inference_public_subnet_ids" {
+  description = "Public subnets of the load balancer, in at least two availability zones (required with enable_inference_plane)."
+  type        = list(string)
+  default     = []
+}
+
+variable "inference_private_subnet_ids" {
+  description = "Private subnets of the tasks, with outbound HTTPS through a NAT gateway or VPC endpoints (required with enable_inference_plane)."
+  type        = list(string)
+  default     = []
+}
+
+variable "inference_certificate_arn" {
+  description = "ACM certificate of the HTTPS listener, for inference_domain_name (required with enable_inference_plane)."
+  type        = string
+  default     = null
+}
+
+variable "inference_domain_name" {
+  description = "The name coding agents use (the certificate's), pointed at inference_alb_dns_name; it makes inference_url. Null: the load balancer's DNS name."
+  type        = string
+  default     = null
+}
+
+variable "inference_allowed_cidrs" {
+  description = "Client networks allowed to reach the inference plane's HTTPS listener."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}
+
+variable "inference_waf_web_acl_arn" {
+  description = "Regional WAFv2 web ACL to associate with the inference plane's load balancer (null: none)."
+  type        = string
+  default     = null
+}
+
+variable "agentgateway_image" {
+  description = "agentgateway's image (null: ghcr.io/agentgateway/agentgateway:<release>, the release whose schema the control plane validates against; a mirror must carry the same tag)."
+  type        = string
+  default     = null
+}
+
+variable "control_plane_image" {
+  description = "The control plane's image (the repository's Dockerfile, pushed to a registry, e.g. ECR) that the config sync and budget check sidecars run (required with enable_inference_plane)."
+  type        = string
+  default     = null
+}
+
+variable "inference_cpu_architecture" {
+  description = "CPU architecture of the tasks: ARM64 (Graviton) or X86_64; control_plane_image must be built for it."
+  type        = string
+  default     = "ARM64"
+}
+
+variable "inference_desired_count" {
+  description = "agentgateway tasks when the service is created."
+  type        = number
+  default     = 2
+}
+
+variable "inference_min_count" {
+  description = "Fewest agentgateway tasks autoscaling keeps."
+  type        = number
+  default     = 2
+}
+
+variable "inference_max_count" {
+  description = "Most agentgateway tasks autoscaling starts."
+  type        = number
+  default     = 10
+}
+
+variable "provider_api_key_secret_arns" {
+  description = "Secrets Manager secrets with provider API keys, by the variable the rendered config reads: OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, AZURE_OPENAI_API_KEY."
+  type        = map(string)
+  default     = {}
+}
+
+variable "agentgateway_environment" {
+  description = "Non-secret settings the rendered config reads from agentgateway's environment: AZURE_OPENAI_RESOURCE, VERTEX_PROJECT_ID."
+  type        = map(string)
+  default     = {}
+}
+
+variable "bedrock_model_ids" {
+  description = "Bedrock model ids or patterns routing rules may target; the task role may invoke these models and this account's cross-region inference profiles of them. Empty: no Bedrock."
+  type        = list(string)
+  default     = ["anthropic.claude-*"]
+}
+
+variable "bedrock_guardrail_ids" {
+  description = "Ids of the Bedrock Guardrails that scanner policies may apply (this account)."
+  type        = list(string)
+  default     = []
 }

@@ -33,9 +33,14 @@ locals {
       GATEWAY_BUDGET_CHECK_FAIL_MODE         = var.budget_check_fail_mode
       GATEWAY_BUDGET_CHECK_CACHE_TTL_SECONDS = "5"
       GATEWAY_KMS_KEY_ID                     = aws_kms_key.this.arn
+      GATEWAY_METRICS_SERVICE                = var.name_prefix
     },
     var.fallback_price == null ? {} : { GATEWAY_FALLBACK_PRICE = var.fallback_price },
   )
+
+  # Where the rendered config sends agentgateway's budget check: the sidecar beside it when the
+  # inference plane runs on ECS, else this module's Function URL.
+  budget_check_url = coalesce(var.budget_check_url, aws_lambda_function_url.budget_check.function_url)
 
   policy_variables = {
     table_arn         = aws_dynamodb_table.store.arn
@@ -113,7 +118,7 @@ resource "aws_lambda_function" "this" {
 
   environment {
     variables = merge(local.environment, {
-      GATEWAY_BUDGET_CHECK_URL = aws_lambda_function_url.budget_check.function_url
+      GATEWAY_BUDGET_CHECK_URL = local.budget_check_url
     })
   }
 

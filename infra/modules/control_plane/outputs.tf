@@ -47,3 +47,8 @@ output "ingest_failure_queue_url" {
   description = "SQS queue of CloudWatch Logs batches usage_ingest gave up on (replay them: batches apply exactly once)."
   value       = aws_sqs_queue.ingest_failures.url
 }
+
+output "environment" {
+  description = "The settings every function gets (`GATEWAY_*`, none secret): the inference plane's budget check sidecar reads the store with the same."
+  value       = local.environment
+}

@@ -115,6 +115,12 @@ variable "budget_check_reserved_concurrency" {
   default     = 50
 }
 
+variable "budget_check_url" {
+  description = "The budget check as agentgateway reaches it, written into the rendered config: the inference plane's sidecar (http://127.0.0.1:<port>/hooks/budget-check). Null: this module's Function URL."
+  type        = string
+  default     = null
+}
+
 variable "budget_check_fail_mode" {
   description = "What the budget check answers when the store cannot be read and nothing is cached: `open` (pass, logged and counted) or `closed` (reject)."
   type        = string
