@@ -19,7 +19,9 @@ per model), per model name the provider models it may be billed as. A warm decis
 store round trip. When the store fails, the last known state is used even if expired; with none,
 settings.budget_check_fail_mode decides (open: pass, closed: 503). Every such decision is logged
 and counted in `BudgetCheck.stats`; after a failure the store is left alone for
-STORE_RETRY_SECONDS, so an outage does not add a store timeout to every request.
+STORE_RETRY_SECONDS, so an outage does not add a store timeout to every request. Every decision
+is counted by outcome in the process's metrics too (`controlplane/metrics.py`), degraded ones by
+mode.
 
 How far a team can overshoot its budget: spend is charged after the response, from the access
 logs, so a decision sees spend that is (ingestion delay + cache TTL) old. The overshoot is at
@@ -56,9 +58,10 @@ from controlplane.errors import Unauthorized
 from controlplane.gateway_protocol import HEADER_AUTHORIZATION, HEADER_CLIENT_ID, HEADER_MODEL
 from controlplane.identity.authorizer import bearer_token
 from controlplane.identity.tokens import TokenVerifier
+from controlplane.metrics import record_budget_decision
 from controlplane.money import parse_usd
 from controlplane.services import Services, build_services
-from controlplane.settings import Settings
+from controlplane.settings import FailMode, Settings
 from controlplane.spend import spent_per_model
 
 log = logging.getLogger(__name__)
@@ -121,8 +124,12 @@ class BudgetCheck:
         verifier: TokenVerifier,
         *,
         now: Callable[[], float] = time.monotonic,
+        log_refusals: bool = True,
     ) -> None:
+        """`log_refusals=False` when the caller logs each decision itself (the local server's
+        request line carries the outcome and reason)."""
         self._services = services
+        self._log_refusals = log_refusals
         self._verifier = _signature_only(verifier)
         self._now = now
         self._ttl = services.settings.budget_check_cache_ttl_seconds
@@ -145,8 +152,13 @@ class BudgetCheck:
 
     def warm_reply(self, headers: Mapping[str, str]) -> dict[str, object] | None:
         """The reply if the cache decides it without the store, else None (then call `reply`)."""
+        decision = self.warm_decision(headers)
+        return None if decision is None else to_webhook_reply(decision)
+
+    def warm_decision(self, headers: Mapping[str, str]) -> Decision | None:
+        """The decision if the cache makes it without the store, else None (then `decide`)."""
         try:
-            return to_webhook_reply(self._decide(headers, warm_only=True))
+            return self._decide(headers, warm_only=True)
         except _NeedsStore:
             return None
 
@@ -333,6 +345,9 @@ class BudgetCheck:
             self.stats.decisions[decision.outcome] += 1
             if degraded_by is not None:
                 self.stats.degraded += 1
+        record_budget_decision(
+            decision.outcome, degraded_by.replace(" ", "_") if degraded_by is not None else None
+        )
         if degraded_by is not None:
             log.warning(
                 "budget check degraded (%s) for client %s: %s, %s",
@@ -341,9 +356,17 @@ class BudgetCheck:
                 decision.outcome,
                 decision.reason,
             )
-        elif not decision.passed:
+        elif not decision.passed and self._log_refusals:
             log.info("budget check refused client %s: %s", client_id, decision.reason)
         return decision
+
+
+def decision_without_check(fail_mode: FailMode) -> Decision:
+    """The fail mode's decision when no `BudgetCheck` could be built (the issuer's keys or the
+    store unreachable at start): nothing is known, as in a store outage, and it is counted so."""
+    decision = degraded(fail_mode)
+    record_budget_decision(decision.outcome, f"fail_{fail_mode}")
+    return decision
 
 
 JWKS_TIMEOUT_SECONDS = 5.0

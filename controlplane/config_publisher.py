@@ -58,6 +58,7 @@ from controlplane.domain.agentgateway import (
 from controlplane.domain.pricing import PriceKey, effective_prices
 from controlplane.errors import FieldProblem, Unprocessable
 from controlplane.files import write_atomically
+from controlplane.metrics import record_config_publish, record_config_refusal
 from controlplane.pricing import default_prices, override_table
 from controlplane.services import Services
 from controlplane.settings import Settings
@@ -335,7 +336,11 @@ def check_change(services: Services, change: ConfigChange) -> ConfigCheck:
     changed_at = isoformat(services.now())
     state = _apply(services, base, change, datetime.fromisoformat(changed_at))
     settings = render_settings(services)
-    rendered = _render(services, state, cached, settings)
+    try:
+        rendered = _render(services, state, cached, settings)
+    except Unprocessable:
+        record_config_refusal()
+        raise
     change_id = uuid.uuid4().hex
     write = Put(_INPUTS_PK, _INPUTS_SK, {"changed_at": changed_at, "change_id": change_id})
     return ConfigCheck(write, base.version, change_id, state, settings, rendered)
@@ -372,8 +377,10 @@ def publish(
                 cached.published_version = state.version
     except Exception:
         log.exception("could not publish the agentgateway config")
+        record_config_publish(published=False)
         return None
     log.info("published agentgateway config", extra={"etag": rendered.etag})
+    record_config_publish(published=True)
     return rendered
 
 

@@ -1,17 +1,28 @@
 """Ingesting an access-log file (or stdin) in batches, with a checkpoint and `--follow`.
 
-A file is read from its checkpoint in batches of whole lines. Each batch's id names the file
-(device, inode), its byte range and a hash of its bytes, so re-reading the same byte range of
-the same file is a no-op in the ledger even without the checkpoint, while new content at the
-same offsets after a truncation is new.
+A file is read from its checkpoint in batches of whole lines (`batch_bytes` at a time, which
+bounds memory), and the usage of consecutive batches is summed until it spans `apply_bytes` or
+the end of the file: that span is applied to the ledger as one batch. Each (team, model,
+month) aggregate is written once per span instead of once per batch read, which is most of the
+store writes saved (a 256 MB log of 20 teams: 57k writes applied per 8 MB, 2.7k in one span).
+A span's id names the file (device, inode), its byte range and a hash of its bytes, so
+re-reading the same byte range of the same file is a no-op in the ledger even without the
+checkpoint, while new content at the same offsets after a truncation is new.
 
 The checkpoint (per resolved path) holds the device, inode and offset read to, plus two
 fingerprints of what was read: a hash of the file's first bytes and of the bytes just before
-the offset. It is written after each batch, atomically. A file resumes at its checkpoint only
-if it is the same file (device, inode), at least that long, and both fingerprints still match;
-otherwise (rotated, truncated, truncated and regrown past the offset, rewritten) it is read
-again from 0. Checkpoints written before the fingerprints existed are trusted on device, inode
-and size alone.
+the offset. It is written atomically around each span's apply, and never gets ahead of the
+ledger: first the span about to be applied is recorded in it (`SpanInFlight`: its end and id,
+the offset unchanged), then the ledger applies the span (chunk by chunk, each chunk once), then
+the checkpoint moves to the span's end. A run that finds a span in flight (the previous one
+stopped or crashed while applying it) applies that same byte range again under the same id
+before reading on: chunks already applied are skipped, the rest applied, whatever the file
+grew to and whatever `batch_bytes` or `apply_bytes` are now. Without that record a re-run
+would read a span ending elsewhere (the file grew, or other sizes), under another id, and count
+the committed chunks' lines twice. A file resumes at its checkpoint only if it is the same file
+(device, inode), at least that long, and both fingerprints still match; otherwise (rotated,
+truncated, truncated and regrown past the offset, rewritten) it is read again from 0.
+Checkpoints written before the fingerprints existed are trusted on device, inode and size alone.
 
 Only complete lines are consumed. agentgateway ends every access-log line with a newline, so a
 last line without one is a line still being written: it is left, and the checkpoint stays
@@ -26,7 +37,10 @@ batch and the read) is seen only after that batch; a file cut back to a point ot
 start and regrown is read again from 0, so lines kept before the cut count again unless their
 batches' byte ranges are the same as before (copytruncate and `> file` cut to 0: exact); new
 content whose first bytes and bytes before the checkpoint equal the old ones is not noticed
-(access-log lines carry their time, so they never are).
+(access-log lines carry their time, so they never are); two runs over one file at once (cron
+runs that overlap) can read spans ending at different points of a growing file and count their
+common lines twice (they could the last batch before spans): one run at a time, e.g. under
+`flock`.
 """
 
 from __future__ import annotations
@@ -37,20 +51,37 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from controlplane.domain.usage import AggregatedUsage
 from controlplane.files import write_private
 from controlplane.ingest import Ingestor, IngestReport
 
 DEFAULT_BATCH_BYTES = 8 * 1024 * 1024
-"""Bytes read per batch: bounded memory, and few store writes (aggregates) per batch."""
+"""Bytes read (and parsed) at a time: bounds memory."""
+
+DEFAULT_APPLY_BYTES = 256 * 1024 * 1024
+"""Bytes of log whose usage is summed before it is applied to the ledger as one batch.
+
+Store writes grow with the number of applies (each writes every team x model x month it saw),
+not with lines; the cost of a larger span is what a crash makes the next run read again, and
+how long a run waits between applies (and so between progress reports). `--follow` applies
+whenever it reaches the end of the file, so live usage is never held back by this."""
 
 FINGERPRINT_BYTES = 4096
 """Bytes hashed at the start of a file and just before its checkpoint, to recognise it."""
 
 log = logging.getLogger("controlplane.ingest")
+
+
+@dataclass(frozen=True)
+class SpanInFlight:
+    """The span from a checkpoint's offset whose ledger apply began and may not have finished."""
+
+    end: int
+    batch_id: str
 
 
 @dataclass(frozen=True)
@@ -62,6 +93,8 @@ class FilePosition:
     """Hash of the file's first min(offset, FINGERPRINT_BYTES) bytes (None: an old checkpoint)."""
     tail: str | None = None
     """Hash of the FINGERPRINT_BYTES (or fewer) bytes just before `offset`."""
+    in_flight: SpanInFlight | None = None
+    """The span from `offset` being applied when this was written, to be applied again first."""
 
 
 @dataclass
@@ -94,12 +127,18 @@ class Checkpoints:
         entry = self._load().get(str(log_path.resolve()))
         if not entry:
             return None
+        in_flight = entry.get("in_flight")
         return FilePosition(
             device=int(entry["device"]),
             inode=int(entry["inode"]),
             offset=int(entry["offset"]),
             head=entry.get("head"),
             tail=entry.get("tail"),
+            in_flight=(
+                SpanInFlight(int(in_flight["end"]), str(in_flight["batch_id"]))
+                if in_flight
+                else None
+            ),
         )
 
     def set(self, log_path: Path, position: FilePosition) -> None:
@@ -112,6 +151,11 @@ class Checkpoints:
         if position.head is not None and position.tail is not None:
             entry["head"] = position.head
             entry["tail"] = position.tail
+        if position.in_flight is not None:
+            entry["in_flight"] = {
+                "end": position.in_flight.end,
+                "batch_id": position.in_flight.batch_id,
+            }
         entries[str(log_path.resolve())] = entry
         write_private(self.path, json.dumps(entries, indent=2, sort_keys=True).encode())
 
@@ -207,13 +251,13 @@ def complete_lines(handle: BinaryIO, max_bytes: int) -> tuple[bytes, int]:
     return chunk[:cut], cut
 
 
-def batch_id(position: FilePosition, end: int, content: bytes) -> str:
-    digest = hashlib.sha256(content).hexdigest()[:16]
-    return f"file:{position.device}:{position.inode}:{position.offset}-{end}:{digest}"
+def batch_id(position: FilePosition, end: int, digest: str) -> str:
+    """The id of the span from `position` to `end` whose bytes hash (sha256, hex) to `digest`."""
+    return f"file:{position.device}:{position.inode}:{position.offset}-{end}:{digest[:16]}"
 
 
 Progress = Callable[[int, IngestReport], None]
-"""Called after each batch with the bytes it consumed and its report."""
+"""Called after each batch applied to the ledger with the bytes it consumed and its report."""
 
 
 def ingest_file(
@@ -223,13 +267,21 @@ def ingest_file(
     *,
     follow: bool = False,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
+    apply_bytes: int = DEFAULT_APPLY_BYTES,
     poll_seconds: float = 1.0,
     on_batch: Progress | None = None,
+    on_read: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> FileIngestReport:
     """Ingest `log_path`'s complete lines from its checkpoint to its end (and, with `follow`,
-    as it grows, is rotated or truncated). Each pass checks the file against its checkpoint."""
+    as it grows, is rotated or truncated). Each pass checks the file against its checkpoint.
+
+    Lines are read `batch_bytes` at a time (`on_read` gets the bytes of each read, for a
+    progress display); their usage is applied to the ledger once per `apply_bytes` of them and
+    at the end of the file (`on_batch` gets each apply's report; see the module's docstring).
+    """
     total = FileIngestReport(batch_id=f"file:{log_path}")
+    reading = _Reading(batch_bytes, apply_bytes, on_read)
     while not should_stop():
         try:
             handle = log_path.open("rb")
@@ -240,7 +292,7 @@ def ingest_file(
             continue
         with handle:
             stopped, changed = _one_pass(
-                ingestor, handle, log_path, checkpoints, total, batch_bytes, on_batch, should_stop
+                ingestor, handle, log_path, checkpoints, total, reading, on_batch, should_stop
             )
         if stopped or (not follow and not changed):
             return total
@@ -249,19 +301,36 @@ def ingest_file(
     return total
 
 
+@dataclass(frozen=True)
+class _Reading:
+    batch_bytes: int
+    apply_bytes: int
+    on_read: Callable[[int], None] | None
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Whole lines read from a position, their summed usage and the id they are applied under."""
+
+    end: int
+    batch_id: str
+    usage: AggregatedUsage
+
+
 def _one_pass(
     ingestor: Ingestor,
     handle: BinaryIO,
     log_path: Path,
     checkpoints: Checkpoints,
     total: FileIngestReport,
-    batch_bytes: int,
+    reading: _Reading,
     on_batch: Progress | None,
     should_stop: Callable[[], bool],
 ) -> tuple[bool, bool]:
     """Read the open file from its checkpoint to its end: (stopped, the file changed under it)."""
     fd = handle.fileno()
-    position, restarted, read = resume_position(fd, checkpoints.get(log_path))
+    saved = checkpoints.get(log_path)
+    position, restarted, read = resume_position(fd, saved)
     if restarted:
         total.restarted = True
         log.warning(
@@ -269,28 +338,89 @@ def _one_pass(
             "reading it again from the start",
             log_path,
         )
-    # After a whole record taken without its newline, the next bytes continue that line.
-    continues_line = position.offset > 0 and not read.tail.endswith(b"\n")
+    in_flight = saved.in_flight if saved is not None and position == saved else None
     handle.seek(position.offset)
-    for content, consumed in _batches(handle, batch_bytes):
-        end = position.offset + consumed
-        lines = _lines(content)
-        if continues_line and lines and not lines[0].strip():
-            lines = lines[1:]  # the newline (and spaces) ending that record
-        continues_line = False
-        report = ingestor.ingest_batch(batch_id(position, end, content), lines)
-        read.then(content)
-        position = read.position(position.device, position.inode, end)
+    while True:
+        read_before = replace(read)
+        span = _read_span(ingestor, handle, position, read, reading, in_flight)
+        if span is None:
+            break
+        if in_flight is not None:
+            if span.batch_id != in_flight.batch_id:
+                # Those bytes changed since (rewritten in place): read on from the checkpoint.
+                log.warning(
+                    "%s no longer holds the bytes of %s, whose apply was interrupted: reading "
+                    "on from the checkpoint",
+                    log_path,
+                    in_flight.batch_id,
+                )
+                in_flight = None
+                read = read_before
+                handle.seek(position.offset)
+                continue
+            if reading.on_read:
+                reading.on_read(span.end - position.offset)
+        else:
+            # Recorded before the ledger is touched: a run that stops or crashes from here on
+            # leaves the next one this exact span to apply again, under the same id.
+            checkpoints.set(
+                log_path, replace(position, in_flight=SpanInFlight(span.end, span.batch_id))
+            )
+        report = ingestor.apply(span.batch_id, span.usage)
+        consumed = span.end - position.offset
+        position = read.position(position.device, position.inode, span.end)
         checkpoints.set(log_path, position)
+        in_flight = None
         total += report
         if on_batch:
             on_batch(consumed, report)
         if should_stop():
             return True, False
-        if not read.still_in(fd, end):  # truncated (and maybe regrown) while being read
+        if not read.still_in(fd, span.end):  # truncated (and maybe regrown) while being read
             return False, True
     total.partial_line_bytes = max(0, os.fstat(fd).st_size - position.offset)
     return False, False
+
+
+def _read_span(
+    ingestor: Ingestor,
+    handle: BinaryIO,
+    position: FilePosition,
+    read: _Read,
+    reading: _Reading,
+    in_flight: SpanInFlight | None,
+) -> _Span | None:
+    """The next span from `position` (the handle is there): up to `apply_bytes` of whole lines
+    read `batch_bytes` at a time, or exactly the span in flight. None when nothing is left."""
+    pieces = (
+        _whole_lines_of_range(handle, in_flight.end - position.offset, reading.batch_bytes)
+        if in_flight is not None
+        else _batches(handle, reading.batch_bytes)
+    )
+    # A span in flight is reported read once it is known to be the same bytes (_one_pass).
+    on_read = reading.on_read if in_flight is None else None
+    # After a whole record taken without its newline, the next bytes continue that line.
+    continues_line = position.offset > 0 and not read.tail.endswith(b"\n")
+    aggregator = ingestor.aggregator()
+    digest = hashlib.sha256()
+    consumed = 0
+    for content, size in pieces:
+        lines = _lines(content)
+        if continues_line and lines and not lines[0].strip():
+            lines = lines[1:]  # the newline (and spaces) ending that record
+        continues_line = False
+        aggregator.add_lines(lines)
+        digest.update(content)
+        read.then(content)
+        consumed += size
+        if on_read:
+            on_read(size)
+        if in_flight is None and consumed >= reading.apply_bytes:
+            break
+    if consumed == 0:
+        return None
+    end = position.offset + consumed
+    return _Span(end, batch_id(position, end, digest.hexdigest()), aggregator.result())
 
 
 def ingest_stream(
@@ -327,6 +457,28 @@ def _batches(handle: BinaryIO, batch_bytes: int) -> Iterator[tuple[bytes, int]]:
         if consumed == 0:
             return
         yield content, consumed
+
+
+def _whole_lines_of_range(
+    handle: BinaryIO, length: int, batch_bytes: int
+) -> Iterator[tuple[bytes, int]]:
+    """The next `length` bytes (or fewer, if the file ends first), about `batch_bytes` at a
+    time, each piece cut after a newline but the last: a span read before ends with a whole
+    line, and its lines are the same however it is cut into pieces."""
+    carry = b""
+    remaining = length
+    while remaining > 0:
+        chunk = handle.read(min(batch_bytes, remaining))
+        if not chunk:
+            break
+        remaining -= len(chunk)
+        data = carry + chunk
+        cut = len(data) if remaining == 0 else data.rfind(b"\n") + 1
+        if cut:
+            yield data[:cut], cut
+        carry = data[cut:]
+    if carry:
+        yield carry, len(carry)
 
 
 def _lines(content: bytes) -> list[bytes]:

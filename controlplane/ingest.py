@@ -22,6 +22,7 @@ from controlplane.clock import isoformat
 from controlplane.domain.costs import Rates, rates_from_price
 from controlplane.domain.pricing import PriceKey
 from controlplane.domain.usage import UNATTRIBUTED, AggregatedUsage, UsageAggregator
+from controlplane.metrics import record_ingested_batch
 from controlplane.money import parse_usd
 from controlplane.pricing import effective_table
 from controlplane.services import Services
@@ -134,6 +135,7 @@ class Ingestor:
             else ApplyResult()
         )
         report = _report(batch_id, usage, applied)
+        record_ingested_batch(report.lines, report.cost_usd, already_applied=report.already_applied)
         if applied.touched:
             report.alerts = send_due_alerts(services, applied.touched)
         _log_report(report)

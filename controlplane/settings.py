@@ -62,6 +62,11 @@ class Settings:
     jwks_url: str | None = None
     """The JWKS agentgateway checks tokens with (default: `<issuer>/.well-known/jwks.json`)."""
     cost_catalog: bool = True
+    # Metrics (controlplane/metrics.py)
+    metrics_namespace: str = "LLMGateway/ControlPlane"
+    """The CloudWatch namespace of the Lambdas' embedded-metric-format lines."""
+    metrics_service: str = "control-plane"
+    """Their `service` dimension: a deployment's name keeps two in one account apart."""
 
     @property
     def sqlite_path(self) -> Path:
@@ -140,4 +145,6 @@ class Settings:
             budget_check_url=env.get("GATEWAY_BUDGET_CHECK_URL") or None,
             jwks_url=env.get("GATEWAY_JWKS_URL") or None,
             cost_catalog=get("COST_CATALOG", "true").lower() in ("1", "true", "yes"),
+            metrics_namespace=get("METRICS_NAMESPACE", defaults.metrics_namespace),
+            metrics_service=get("METRICS_SERVICE", defaults.metrics_service),
         )

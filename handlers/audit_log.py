@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from controlplane.adapters.apigw import handle_event
+from controlplane.adapters.lambda_entry import lambda_entry
 from controlplane.api.context import RequestContext
 from controlplane.api.operations import Reply, operation
 from controlplane.errors import BadRequest, FieldProblem
@@ -81,5 +82,6 @@ def _audit_record(record: Mapping[str, Any]) -> AuditRecord:
     )
 
 
+@lambda_entry
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle_event(event, context)

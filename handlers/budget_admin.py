@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from controlplane.adapters.apigw import handle_event
+from controlplane.adapters.lambda_entry import lambda_entry
 from controlplane.api.context import RequestContext
 from controlplane.api.operations import Reply, operation
 from controlplane.api.resources import create, delete_versioned, merged, read, save_replacement
@@ -146,5 +147,6 @@ def delete_budget(ctx: RequestContext, params: DeleteBudgetParameters) -> Reply:
     return Reply(status=204)
 
 
+@lambda_entry
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle_event(event, context)

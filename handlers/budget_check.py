@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from controlplane.budget_check import BudgetCheck, build_budget_check
-from controlplane.domain.budget_check import degraded, to_webhook_reply
+from controlplane.adapters.lambda_entry import lambda_entry
+from controlplane.budget_check import BudgetCheck, build_budget_check, decision_without_check
+from controlplane.domain.budget_check import to_webhook_reply
 from controlplane.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def handle_event(
             # nothing known, the fail mode answers. The next call tries the cold start again.
             log.exception("budget check: cannot start (JWKS or store unavailable)")
             fail_mode = Settings.from_env().budget_check_fail_mode
-            return _answer(event, 200, to_webhook_reply(degraded(fail_mode)))
+            return _answer(event, 200, to_webhook_reply(decision_without_check(fail_mode)))
     return _answer(event, 200, check.reply(_headers(event)))
 
 
@@ -82,5 +83,6 @@ def _answer(
     return answer
 
 
+@lambda_entry
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle_event(event, context)

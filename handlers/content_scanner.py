@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from controlplane.adapters.apigw import handle_event
+from controlplane.adapters.lambda_entry import lambda_entry
 from controlplane.api.context import RequestContext
 from controlplane.api.operations import Reply, operation
 from controlplane.api.resources import (
@@ -160,5 +161,6 @@ def delete_scanner_policy(ctx: RequestContext, params: DeleteScannerPolicyParame
     return Reply(status=204)
 
 
+@lambda_entry
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle_event(event, context)

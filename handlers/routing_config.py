@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from controlplane.adapters.apigw import handle_event
+from controlplane.adapters.lambda_entry import lambda_entry
 from controlplane.api.context import RequestContext, etag_matches
 from controlplane.api.operations import Reply, operation
 from controlplane.api.resources import (
@@ -152,5 +153,6 @@ def get_routing_config(ctx: RequestContext, params: GetRoutingConfigParameters) 
     )
 
 
+@lambda_entry
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle_event(event, context)

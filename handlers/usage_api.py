@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from controlplane.adapters.apigw import handle_event
+from controlplane.adapters.lambda_entry import lambda_entry
 from controlplane.api.context import RequestContext
 from controlplane.api.operations import Reply, operation
 from controlplane.domain.periods import month_end, month_of, month_start, months_ending
@@ -66,5 +67,6 @@ def get_team_usage_history(ctx: RequestContext, params: GetTeamUsageHistoryParam
     )
 
 
+@lambda_entry
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle_event(event, context)

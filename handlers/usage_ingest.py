@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from controlplane.adapters.lambda_entry import lambda_entry
 from controlplane.ingest import Ingestor, IngestReport
 from controlplane.services import Services, build_services
 from controlplane.settings import Settings
@@ -58,6 +59,7 @@ def ingest_subscription_event(services: Services, event: Mapping[str, Any]) -> I
     return ingestor.apply(batch_id_of(payload), aggregator.result())
 
 
+@lambda_entry
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     report = ingest_subscription_event(_services(), event)
     if report is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from functools import cache
@@ -21,6 +22,7 @@ from controlplane.api.dispatch import ApiRequest, ApiResponse, Dispatcher, probl
 from controlplane.api.operations import bind
 from controlplane.errors import BadRequest, DomainError, NotFound, Unauthorized
 from controlplane.identity.principal import principal_from_claims
+from controlplane.logs import log_request
 from controlplane.services import build_services
 from controlplane.settings import Settings
 
@@ -37,17 +39,31 @@ def default_dispatcher() -> Dispatcher:
 def handle_event(
     event: Mapping[str, Any], context: Any, dispatcher: Dispatcher | None = None
 ) -> dict[str, Any]:
+    """The proxy result of one event, and its one log line (`controlplane.logs.log_request`)."""
+    started = time.perf_counter()
     dispatcher = dispatcher or default_dispatcher()
     request_context = event.get("requestContext") or {}
     request_id = str(
         request_context.get("requestId") or getattr(context, "aws_request_id", None) or uuid.uuid4()
     )
     path = str(event.get("path") or "/")
+    request: ApiRequest | None = None
     try:
         request = _request(event, dispatcher, request_id, path)
     except DomainError as error:
-        return _proxy_result(problem_response(error, instance=path, request_id=request_id))
-    return _proxy_result(dispatcher.handle(request))
+        response = problem_response(error, instance=path, request_id=request_id)
+    else:
+        response = dispatcher.handle(request)
+    log_request(
+        str(event.get("httpMethod", "")),
+        path,
+        response.status,
+        time.perf_counter() - started,
+        request_id,
+        operation_id=request.operation_id if request else None,
+        client_id=request.principal.client_id if request else None,
+    )
+    return _proxy_result(response)
 
 
 def _request(

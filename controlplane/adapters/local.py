@@ -5,6 +5,10 @@ operation the Lambdas run (a missing one fails at start-up) and serves Swagger U
 Its own security and validation middlewares are left out on purpose: the stand-in authorizer
 (`identity/authorizer.py`) plays API Gateway's Cognito authorizer, and the shared dispatcher
 validates with the generated models, exactly as on AWS.
+
+Beside the contract: the token endpoint, JWKS, `/healthz`, Prometheus' `/metrics`
+(`adapters/prometheus.py`) and agentgateway's budget-check webhook. Every request to any of them
+gets exactly one JSON log line (`RequestLog`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 import logging
 import re
 import socket
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -36,6 +41,7 @@ from connexion.resolver import Resolver
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from controlplane.adapters.prometheus import metrics_endpoint
 from controlplane.adapters.swagger_ui import ui_documents
 from controlplane.api.contract import (
     CONTRACT_PATH,
@@ -47,6 +53,7 @@ from controlplane.api.contract import (
 from controlplane.api.dispatch import ApiRequest, ApiResponse, Dispatcher, problem_response
 from controlplane.api.operations import bind
 from controlplane.budget_check import BudgetCheck
+from controlplane.domain.budget_check import to_webhook_reply
 from controlplane.errors import (
     PROBLEM_CONTENT_TYPE,
     BadRequest,
@@ -63,6 +70,7 @@ from controlplane.identity.authorizer import Authorizer
 from controlplane.identity.local import LocalIdentityProvider
 from controlplane.identity.throttle import FailedAttemptThrottle, Throttled
 from controlplane.identity.tokens import TokenIssuer, TokenVerifier, load_or_create_signing_key
+from controlplane.logs import log_request
 from controlplane.services import Services, build_services
 from controlplane.settings import ADMIN_SCOPE, Settings
 
@@ -186,6 +194,76 @@ def _load_or_create_admin_client(
     )
 
 
+# The request log: one line per request --------------------------------------------------------
+
+REQUEST_LOG = "controlplane.request_log"
+"""Scope key of the request's `RequestLogEntry`, which the route that answers fills in."""
+
+
+@dataclass
+class RequestLogEntry:
+    """What the request's log line says beyond method, path, status and duration."""
+
+    request_id: str
+    operation_id: str | None = None
+    client_id: str | None = None
+    fields: dict[str, object] = field(default_factory=dict)
+
+
+def request_log_entry(req: Request) -> RequestLogEntry:
+    """The entry of the request being answered (a fresh one outside `RequestLog`, in tests)."""
+    entry = req.scope.get(REQUEST_LOG)
+    if isinstance(entry, RequestLogEntry):
+        return entry
+    return RequestLogEntry(req.headers.get("x-request-id") or str(uuid.uuid4()))
+
+
+class RequestLog:
+    """ASGI middleware, outermost: every HTTP request gets exactly one log line
+    (`controlplane.logs.log_request`), whichever route answered it or refused it (uvicorn's
+    access log is off, `gatewayctl serve`). Its request id is the client's `X-Request-Id`, else a
+    new UUID; problem documents carry the same."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        entry = RequestLogEntry(_header(scope, b"x-request-id") or str(uuid.uuid4()))
+        scope[REQUEST_LOG] = entry
+        status: int | None = None
+
+        async def send_noting_status(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            log_request(
+                str(scope.get("method", "")),
+                str(scope.get("path", "")),
+                status,
+                time.perf_counter() - started,
+                entry.request_id,
+                operation_id=entry.operation_id,
+                client_id=entry.client_id,
+                **entry.fields,
+            )
+
+
+def _header(scope: Any, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or ():
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
 # The OAuth2 token endpoint (RFC 6749 §4.4, client credentials) ---------------------------------
 
 
@@ -261,6 +339,7 @@ def token_endpoint(plane: LocalControlPlane) -> Callable[[Request], Coroutine[An
             return _oauth_error("invalid_client", "client authentication failed", 401, challenge)
         else:
             throttle.succeeded(attempt)
+            request_log_entry(req).client_id = client_id
         finally:
             throttle.release(attempt)
         requested = params.get("scope", "").split()
@@ -322,13 +401,14 @@ def raw_body_capture(max_bytes: int, contract: Contract | None = None) -> type:
                 message = await receive()
                 if message["type"] == "http.disconnect":
                     # The client left before its body ended (shorter than its Content-Length):
-                    # nobody is there to answer, and half a request must not be executed.
-                    log.warning(
-                        "%s %s: the client disconnected after %d body bytes; not executed",
-                        scope.get("method"),
-                        scope.get("path"),
-                        size,
-                    )
+                    # nobody is there to answer, and half a request must not be executed. The
+                    # request's line (status null) says so.
+                    note = f"the client disconnected after {size} body bytes; not executed"
+                    entry = scope.get(REQUEST_LOG)
+                    if isinstance(entry, RequestLogEntry):
+                        entry.fields["note"] = note
+                    else:
+                        log.warning("%s %s: %s", scope.get("method"), scope.get("path"), note)
                     return
                 if message["type"] != "http.request":
                     break
@@ -382,12 +462,15 @@ class DispatchingResolver(Resolver):  # type: ignore[misc]
 
         async def endpoint(**_path_params_parsed_by_connexion: Any) -> Response:
             req = request
-            request_id = req.headers.get("x-request-id") or str(uuid.uuid4())
+            entry = request_log_entry(req)
+            entry.operation_id = operation_id
+            request_id = entry.request_id
             path = req.url.path
             captured = req.scope.get(RAW_BODY)
             try:
                 _check_resource(self.plane.contract, path, info)
                 principal = self.authorizer.authorize(req.headers.get("authorization"), info)
+                entry.client_id = principal.client_id
                 if captured is None or len(captured) > max_body:
                     raise PayloadTooLarge(detail=f"the body is larger than {max_body} bytes")
                 body = captured
@@ -527,6 +610,7 @@ def create_app(plane: LocalControlPlane, base_url: str | None = None) -> AsyncAp
         __name__,
         specification_dir=str(CONTRACT_PATH.parent),
         middlewares=[
+            RequestLog,
             ServerErrorMiddleware,
             raw_body_capture(plane.settings.max_body_bytes, plane.contract),
             ExceptionMiddleware,
@@ -579,16 +663,21 @@ def create_app(plane: LocalControlPlane, base_url: str | None = None) -> AsyncAp
         "/.well-known/openid-configuration", "openid", openid_configuration, methods=["GET"]
     )
     app.add_url_rule("/healthz", "health", health, methods=["GET"])
+    # Prometheus' scrape target; like /healthz, not an operation of the contract (adapters/
+    # prometheus.py says why it needs no token).
+    app.add_url_rule("/metrics", "metrics", metrics_endpoint(), methods=["GET"])
 
     # agentgateway's promptGuard webhook; it appends `/request` unless the config sets `:path`.
-    budget_check = BudgetCheck(plane.services, plane.verifier)
+    # Each call's log line says its outcome and reason, so the check does not log refusals too.
+    budget_check = BudgetCheck(plane.services, plane.verifier, log_refusals=False)
 
     async def check_budget(req: Request) -> Response:
         # A warm decision is a few microseconds of CPU; one that reads the store runs in a thread.
-        reply = budget_check.warm_reply(req.headers)
-        if reply is None:
-            reply = await anyio.to_thread.run_sync(budget_check.reply, req.headers)
-        return JSONResponse(reply)
+        decision = budget_check.warm_decision(req.headers)
+        if decision is None:
+            decision = await anyio.to_thread.run_sync(budget_check.decide, req.headers)
+        request_log_entry(req).fields.update(outcome=decision.outcome, reason=decision.reason)
+        return JSONResponse(to_webhook_reply(decision))
 
     async def noop_hook(_req: Request) -> Response:
         # The benchmark's baseline: a webhook that does nothing.

@@ -3,8 +3,9 @@
 Both edges (API Gateway proxy events on Lambda, connexion locally) build an `ApiRequest` after the
 gateway has authenticated the caller, and send the `ApiResponse` back. Here, and only here:
 parameters and bodies are validated with the generated models (400 with the failing fields),
-`Idempotency-Key` replays are handled, domain errors become problem+json, and anything unexpected
-becomes a 500 that leaks nothing.
+`Idempotency-Key` replays are handled, domain errors become problem+json, anything unexpected
+becomes a 500 that leaks nothing, and each request is counted and timed per operation and status
+(`controlplane/metrics.py`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from controlplane.errors import (
     to_problem,
 )
 from controlplane.identity.principal import Principal
+from controlplane.metrics import record_request
 from controlplane.serialization import to_json_bytes
 from controlplane.services import Services
 from controlplane.store.repositories import IdempotencyRecord
@@ -79,23 +81,17 @@ class Dispatcher:
         except DomainError as error:
             response = problem_response(error, instance=request.path, request_id=request.request_id)
         except Exception:
-            log.exception("unexpected error in %s", request.operation_id)
+            log.exception(
+                "unexpected error in %s",
+                request.operation_id,
+                extra={"request_id": request.request_id},
+            )
             response = problem_response(
                 internal_error(), instance=request.path, request_id=request.request_id
             )
-        log.info(
-            "%s %s -> %d",
-            request.operation_id,
-            request.path,
-            response.status,
-            extra={
-                "operation_id": request.operation_id,
-                "status": response.status,
-                "client_id": request.principal.client_id,
-                "request_id": request.request_id,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
+        # The request's log line is the edge's (adapters/local.py, adapters/apigw.py), which also
+        # sees the requests refused before they reach an operation.
+        record_request(request.operation_id, response.status, time.perf_counter() - started)
         return response
 
     def _handle(self, request: ApiRequest) -> ApiResponse:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from controlplane.domain.costs import (
     Rates,
@@ -75,6 +76,13 @@ PROVIDER_ALIASES: Mapping[str, str] = {
     "gcp.vertex": "vertex",
 }
 """Log provider name -> provider name of the price table."""
+
+_SCAN_JSON_VALUE: Callable[[str, int], tuple[Any, int]]
+_SCAN_JSON_VALUE = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
+"""The scanner of a decoder configured as json.loads's default one: (value, end)."""
+
+_JSON_WHITESPACE = " \t\n\r"
+"""The whitespace JSON allows after a value (json.loads skips exactly these)."""
 
 _EPOCH_MILLIS_ABOVE = 100_000_000_000
 """Epoch numbers at or above this are milliseconds (as seconds they would be after year 5000)."""
@@ -244,6 +252,7 @@ class UsageAggregator:
     ) -> None:
         """Add many lines (the hot loop: keep per-line work to gets, int checks and sums)."""
         loads = json.loads
+        scan_value = _SCAN_JSON_VALUE
         sums = self._sums
         pairs = self._pairs
         skipped = self._skipped
@@ -256,9 +265,23 @@ class UsageAggregator:
         try:
             for line in lines:
                 count += 1
+                # json.loads(line) minus its per-call wrappers (a fifth of a line's parse
+                # time) for the usual line, an object from its first character: json.loads
+                # decodes such bytes (no BOM, no NUL second byte) as UTF-8 with surrogatepass,
+                # runs this scanner and allows only JSON whitespace after the value.
                 try:
-                    entry = loads(line)
-                except (ValueError, TypeError, RecursionError):
+                    if type(line) is str and line[:1] == "{":
+                        text = line
+                    elif type(line) is bytes and line[:1] == b"{" and line[1:2] != b"\x00":
+                        text = line.decode("utf-8", "surrogatepass")
+                    else:
+                        text = None
+                        entry = loads(line)
+                    if text is not None:
+                        entry, end = scan_value(text, 0)
+                        if end != len(text) and text[end:].strip(_JSON_WHITESPACE):
+                            raise ValueError("extra data after the JSON value")
+                except (ValueError, TypeError, RecursionError, StopIteration):
                     skipped[_skip_reason_of_unparsable(line)] += 1
                     continue
                 if type(entry) is not dict:

@@ -130,20 +130,31 @@ def test_follow_prints_each_alert_once_as_it_is_sent_and_no_batch_ids(
     reader.start()
     try:
         deadline = time.monotonic() + 60
-        # Three batches, each announced by a progress line: then the whole file is read.
-        while sum(" requests " in line for line in lines) < 3 and time.monotonic() < deadline:
+        # A progress line per apply (the three batches read are applied together): wait until
+        # they account for the whole file.
+        while _lines_reported(lines) < 3000 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
         reader.join(timeout=10)
     output = "".join(lines)
-    assert sum(" requests " in line for line in lines) == 3, output
+    assert _lines_reported(lines) == 3000, output
     assert BATCH_ID.search(output) is None, output
     for threshold in THRESHOLDS:
         shown = _alert_lines(output, threshold)
         assert len(shown) == 1, output
         assert shown[0].startswith("Alert sent: Team ")
+
+
+def _lines_reported(output_lines: list[str]) -> int:
+    """Log lines counted by the progress lines of `--follow` (`   1,234 lines  ... requests`)."""
+    progress = re.compile(r"^\s*([\d,]+) lines\s+[\d,]+ requests ")
+    return sum(
+        int(found.group(1).replace(",", ""))
+        for found in map(progress.match, list(output_lines))
+        if found
+    )
 
 
 class _Terminal(io.StringIO):

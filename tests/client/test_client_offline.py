@@ -18,6 +18,7 @@ from gateway_admin_client import (
     BearerToken,
     ClientCredentials,
     CursorLoop,
+    FileTokenStore,
     RetryTransport,
     TokenError,
     connect,
@@ -377,6 +378,67 @@ def test_credentials_from_the_local_servers_file(tmp_path: Any) -> None:
         "id",
         "https://gateway.internal/admin",
     )
+
+
+def test_a_stored_token_is_shared_by_later_processes_until_its_refresh_point(
+    tmp_path: Any,
+) -> None:
+    endpoint, clock, wall = TokenEndpoint(lifetime=3600), Clock(), Clock()
+    store = FileTokenStore(tmp_path / "tokens" / "admin.json")
+    first = credentials(endpoint, store=store, clock=clock, wall_clock=wall)
+    assert first.token() == "token-1"
+    assert (tmp_path / "tokens").stat().st_mode & 0o777 == 0o700
+    assert store.path.stat().st_mode & 0o777 == 0o600
+    # A later process (a new instance, its monotonic clock elsewhere) reuses the stored token.
+    later = credentials(endpoint, store=store, clock=Clock(), wall_clock=wall)
+    assert later.token() == "token-1"
+    assert len(endpoint.requests) == 1
+    # Another client, endpoint or scope does not get it.
+    other = ClientCredentials(
+        f"{BASE}/oauth2/token",
+        "other-id",
+        "s",
+        http=httpx.Client(transport=httpx.MockTransport(endpoint)),
+        store=store,
+        wall_clock=wall,
+    )
+    assert other.token() == "token-2"
+    # Past the refresh point (60 s before expiry, by the wall clock) a new one is fetched.
+    wall.now += 3540
+    again = credentials(endpoint, store=store, wall_clock=wall)
+    assert again.token() == "token-3"
+    stored = store.load()
+    assert stored is not None
+    assert stored.access_token == "token-3"
+
+
+def test_a_stored_token_refused_with_401_is_forgotten_by_the_store(tmp_path: Any) -> None:
+    endpoint = TokenEndpoint()
+    store = FileTokenStore(tmp_path / "admin.json")
+    assert credentials(endpoint, store=store).token() == "token-1"
+    api = Recorder(problem(401, "Unauthorized"), httpx.Response(200, json=team_json()))
+    client = connect(BASE, credentials(endpoint, store=store), transport=httpx.MockTransport(api))
+    get_team.sync(TEAM_ID, client=client)
+    assert [headers["Authorization"] for headers in api.headers] == [
+        "Bearer token-1",
+        "Bearer token-2",
+    ]
+    stored = store.load()
+    assert stored is not None
+    assert stored.access_token == "token-2"
+
+
+def test_a_token_file_others_can_read_or_that_is_malformed_counts_as_empty(tmp_path: Any) -> None:
+    endpoint = TokenEndpoint()
+    store = FileTokenStore(tmp_path / "admin.json")
+    credentials(endpoint, store=store).token()
+    store.path.chmod(0o644)
+    assert store.load() is None
+    assert credentials(endpoint, store=store).token() == "token-2"
+    assert store.path.stat().st_mode & 0o777 == 0o600  # replaced by the new token's file
+    store.path.write_text("{not json")
+    assert store.load() is None
+    assert credentials(endpoint, store=store).token() == "token-3"
 
 
 def test_a_fixed_token() -> None:

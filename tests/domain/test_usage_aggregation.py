@@ -385,6 +385,46 @@ def test_bytes_lines_are_accepted() -> None:
     assert totals.requests == 1
 
 
+BILLED = line(input_tokens=1_000, output_tokens=10, error="upstream said \u2028 nothing")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        BILLED,
+        BILLED.encode(),
+        BILLED + " \t\r\n",  # JSON whitespace may follow the value
+        BILLED.encode() + b" \r\n",
+        BILLED + "\x0b",  # ...other whitespace may not
+        BILLED + "\u00a0",
+        BILLED + " x",
+        BILLED + BILLED,
+        " " + BILLED,  # leading whitespace
+        "\ufeff" + BILLED,  # json.loads refuses a BOM in text...
+        b"\xef\xbb\xbf" + BILLED.encode(),  # ...and accepts one in bytes
+        BILLED.encode("utf-16-le"),  # bytes in UTF-16/32 are decoded as such
+        BILLED.encode("utf-16-be"),
+        BILLED.encode("utf-32-le"),
+        BILLED.replace("nothing", "\udc80").encode("utf-8", "surrogatepass"),
+        BILLED.replace("nothing", "\xe9").encode("latin-1"),  # not UTF-8
+        "{",
+        '{"a": }',
+        "{}",
+        '{"a": NaN}',
+        '{"a":' * 100_000 + "1" + "}" * 100_000,
+        bytearray(BILLED.encode()),
+    ],
+)
+def test_lines_are_parsed_exactly_as_json_loads_parses_them(text: str | bytes) -> None:
+    # The hot loop calls json's scanner itself for lines starting with "{"; every outcome must
+    # be json.loads's: the same object, or the line skipped when json.loads refuses it.
+    try:
+        expected = aggregate([json.dumps(json.loads(text))])
+    except (ValueError, RecursionError):
+        expected = AggregatedUsage(lines=1, skipped=Counter({"malformed": 1}))
+    assert aggregate([text]) == expected
+
+
 @pytest.mark.parametrize(
     ("moment", "month"),
     [

@@ -388,6 +388,7 @@ def lambda_environment(aws: Aws, table: str, issuer: str) -> dict[str, str]:
         "GATEWAY_BUDGET_CHECK_CACHE_TTL_SECONDS": "5",
         "GATEWAY_BUDGET_CHECK_URL": "https://abc.lambda-url.us-east-1.on.aws/",
         "GATEWAY_KMS_KEY_ID": aws.key_arn,
+        "GATEWAY_METRICS_SERVICE": "gw-test",
     }
     deployed = set(re.findall(r"\b(GATEWAY_[A-Z0-9_]+)\s*=", LAMBDA_TF.read_text()))
     optional = {"GATEWAY_FALLBACK_PRICE"}  # set only when the fallback_price variable is

@@ -474,6 +474,7 @@ def control_plane_environment(
         "GATEWAY_BUDGET_CHECK_FAIL_MODE": "open",
         "GATEWAY_BUDGET_CHECK_CACHE_TTL_SECONDS": "5",
         "GATEWAY_KMS_KEY_ID": key_arn,
+        "GATEWAY_METRICS_SERVICE": "gw",
     }
     declared = set(
         re.findall(r"\b(GATEWAY_[A-Z0-9_]+)\s*=", local_source(LAMBDA_TF, "environment"))

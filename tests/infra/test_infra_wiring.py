@@ -119,6 +119,7 @@ _PLACEHOLDERS = {
     # the Function URL, unless the inference plane's sidecar (tests/infra/test_inference_plane.py)
     "local.budget_check_url": "https://abc.lambda-url.us-east-1.on.aws/",
     "aws_kms_key.this.arn": "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-4978",
+    "var.name_prefix": "gw-prod",
 }
 _ASSIGNMENT = re.compile(r'(?P<name>GATEWAY_[A-Z0-9_]+) = (?:"(?P<literal>[^"]*)"|(?P<ref>[\w.]+))')
 
@@ -160,6 +161,8 @@ def test_every_function_gets_the_settings_it_needs_on_aws() -> None:
     assert settings.kms_key_id.startswith("arn:aws:kms:")
     assert settings.effective_budget_check_url.startswith("https://")
     assert settings.aws_region == "eu-west-1"
+    # Metrics of two deployments in one account stay apart: the service dimension is the name.
+    assert settings.metrics_service == "gw-prod"
     # AND every variable set is one Settings reads (a typo would be silently ignored)
     read = set(
         re.findall(r'"(GATEWAY_[A-Z0-9_]+)"', (ROOT / "controlplane/settings.py").read_text())

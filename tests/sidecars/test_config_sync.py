@@ -7,6 +7,7 @@ and its `config-etag` metadata are what the control plane writes on AWS.
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import signal
 import subprocess
@@ -367,3 +368,28 @@ def test_sources_that_cannot_be_read_are_refused_up_front(location: str) -> None
 def test_every_golden_render_passes_the_validation() -> None:
     for path in sorted(GOLDEN.glob("*.yaml")):
         assert config_problems(path.read_bytes()) == [], path.name
+
+
+def test_gatewayctl_config_sync_replaces_only_with_a_valid_config(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from controlplane.cli import main as gatewayctl
+
+    source = tmp_path / "published.yaml"
+    source.write_bytes((GOLDEN / "one_openai_model.yaml").read_bytes())
+    destination = tmp_path / "agentgateway.yaml"
+    arguments = ["config", "sync", "--from", str(source), "--to", str(destination)]
+    # WHEN a valid config is published: THEN one round replaces the file and says so
+    done = CliRunner().invoke(gatewayctl, arguments)
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output.splitlines()[-1])["outcome"] == "replaced"
+    assert destination.read_bytes() == source.read_bytes()
+    # WHEN an invalid one is published: THEN the round fails (exit 1) and the good one stays
+    good = destination.read_bytes()
+    source.write_text("binds: [{port: not-a-port}]\n")
+    refused = CliRunner().invoke(gatewayctl, arguments)
+    assert refused.exit_code == 1, refused.output
+    assert destination.read_bytes() == good
+    # AND a malformed --header is a usage error
+    bad = CliRunner().invoke(gatewayctl, [*arguments, "--header", "no-colon"])
+    assert bad.exit_code == 2

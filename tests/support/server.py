@@ -104,10 +104,14 @@ def _wait_until_ready(server: RunningServer) -> None:
 
 @contextmanager
 def running_server(
-    data_dir: Path, port: int | None = None, settings: Mapping[str, str] | None = None
+    data_dir: Path,
+    port: int | None = None,
+    settings: Mapping[str, str] | None = None,
+    log_level: str = "warning",
 ) -> Iterator[RunningServer]:
     """Start the server, wait for /healthz, and stop it afterwards (terminate, then kill).
-    `settings` are GATEWAY_* variables for it. Raises ServerFailed if it dies while in use."""
+    `settings` are GATEWAY_* variables for it; `log_level` "info" logs every request. Raises
+    ServerFailed if it dies while in use."""
     port = port or free_port()
     # Hermetic: no GATEWAY_* from the caller's shell, so the server uses its local defaults.
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
@@ -115,7 +119,7 @@ def running_server(
     env["PYTHONUNBUFFERED"] = "1"
     log_path = data_dir.parent / f"{data_dir.name}-server-{port}.log"
     command = [sys.executable, "-m", "controlplane.cli", "--data-dir", str(data_dir), "serve"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", log_level]
     with log_path.open("wb") as log:
         # One file for stdout and stderr: a pipe nobody reads would block the server once full.
         process = subprocess.Popen(

@@ -27,7 +27,15 @@ from collections.abc import Mapping
 import httpx
 from gateway_admin_api import AuthenticatedClient
 
-from .auth import ADMIN_SCOPE, BearerToken, ClientCredentials, TokenError
+from .auth import (
+    ADMIN_SCOPE,
+    BearerToken,
+    ClientCredentials,
+    FileTokenStore,
+    StoredToken,
+    TokenError,
+    TokenStore,
+)
 from .pagination import CursorLoop, Page, iterate, iterate_pages
 from .retries import RetryTransport
 
@@ -72,9 +80,12 @@ __all__ = [
     "BearerToken",
     "ClientCredentials",
     "CursorLoop",
+    "FileTokenStore",
     "Page",
     "RetryTransport",
+    "StoredToken",
     "TokenError",
+    "TokenStore",
     "connect",
     "iterate",
     "iterate_pages",
