@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +65,25 @@ class Contract:
         Like API Gateway, a static segment wins over a parameter (`/routing/config` is not the
         rule `config`): templates with fewer parameters are tried first.
         """
-        for template in sorted(self.document["paths"], key=lambda t: t.count("{")):
-            pattern = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
-            match = re.match(pattern, path)
+        for template, pattern in self._path_patterns:
+            match = pattern.match(path)
             if match:
                 return template, match.groupdict()
         return None
+
+    @cached_property
+    def _path_patterns(self) -> list[tuple[str, re.Pattern[str]]]:
+        """Each path template as a regex, fewest parameters first (compiled once: every local
+        request matches its path)."""
+        return [
+            (
+                template,
+                re.compile(
+                    "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
+                ),
+            )
+            for template in sorted(self.document["paths"], key=lambda t: t.count("{"))
+        ]
 
     def by_route(self, method: str, path_template: str) -> OperationInfo | None:
         for op in self.operations.values():

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +109,11 @@ class TokenIssuer:
         return self.key.kid
 
 
+VERIFIED_TOKENS_KEPT = 4096
+"""Tokens whose signature was checked, remembered (a few MB at most); expiry and the client's
+existence are still checked on every use."""
+
+
 class TokenVerifier:
     """Checks an access token as API Gateway's Cognito authorizer does.
 
@@ -128,8 +135,35 @@ class TokenVerifier:
         self._keys = {
             jwk["kid"]: jwt.PyJWK.from_dict(dict(jwk), algorithm="RS256") for jwk in jwks["keys"]
         }
+        self._lock = threading.Lock()
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     def verify(self, token: str) -> dict[str, Any]:
+        claims = self._signed_claims(token)
+        if int(claims["exp"]) <= int(self.clock().timestamp()):
+            raise Unauthorized(detail="the access token has expired")
+        # Every time, not cached: a deregistered team's tokens stop working at once.
+        client_id = claims.get("client_id")
+        if not isinstance(client_id, str) or not self.client_active(client_id):
+            raise Unauthorized(detail="the access token's client no longer exists")
+        return dict(claims)
+
+    def _signed_claims(self, token: str) -> dict[str, Any]:
+        """The claims of a token whose signature, issuer and use have been checked; each token
+        is checked once (RS256 verification is most of a request's cost), then remembered."""
+        with self._lock:
+            known = self._verified.get(token)
+            if known is not None:
+                self._verified.move_to_end(token)
+                return known
+        claims = self._check_signed(token)
+        with self._lock:
+            self._verified[token] = claims
+            while len(self._verified) > VERIFIED_TOKENS_KEPT:
+                self._verified.popitem(last=False)
+        return claims
+
+    def _check_signed(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -147,7 +181,6 @@ class TokenVerifier:
                 issuer=self.issuer,
                 leeway=0,
                 options={"require": ["exp", "iat", "iss", "token_use"], "verify_aud": False},
-                # PyJWT checks exp against its own clock; pass ours through `leeway`-free check.
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized(detail="the access token has expired") from exc
@@ -155,11 +188,6 @@ class TokenVerifier:
             raise Unauthorized(detail="the access token is from another issuer") from exc
         except jwt.InvalidTokenError as exc:
             raise Unauthorized(detail=f"the access token is invalid: {exc}") from exc
-        if int(claims["exp"]) <= int(self.clock().timestamp()):
-            raise Unauthorized(detail="the access token has expired")
         if claims.get("token_use") != "access":
             raise Unauthorized(detail="an access token is required, not an id token")
-        client_id = claims.get("client_id")
-        if not isinstance(client_id, str) or not self.client_active(client_id):
-            raise Unauthorized(detail="the access token's client no longer exists")
         return claims

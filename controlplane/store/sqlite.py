@@ -250,5 +250,8 @@ def _item(row: _Row) -> Item:
         sk=sk,
         data=decoded,
         version=version,
-        counters={k: Decimal(v) for k, v in json.loads(counters).items()},
+        # Most items have no counters: skip parsing the empty object.
+        counters={}
+        if counters == "{}"
+        else {k: Decimal(v) for k, v in json.loads(counters).items()},
     )

@@ -51,6 +51,8 @@ def environment(home: Path, **overrides: str | None) -> dict[str, str | None]:
     env: dict[str, str | None] = {name: None for name in os.environ if name.startswith("GATEWAY_")}
     env["XDG_CONFIG_HOME"] = str(home / "config")
     env["XDG_CACHE_HOME"] = str(home / "cache")
+    # Tables at the CLI's fixed width for output that is not a terminal, whatever runs the tests.
+    env["COLUMNS"] = env["LINES"] = None
     env.update(overrides)
     return env
 
