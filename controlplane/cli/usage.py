@@ -63,9 +63,22 @@ def usage() -> None:
     "store once per 256 MB of it and at its end; stdin's once per read.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, only the summary.")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Serve this process's Prometheus metrics (ingested lines, cost, batches) on "
+    "127.0.0.1:PORT/metrics while it runs (with --follow: the local counterpart of the "
+    "usage_ingest Lambda's EMF figures).",
+)
 @click.pass_context
 def usage_ingest(
-    ctx: click.Context, source: Path, follow: bool, batch_mb: int, quiet: bool
+    ctx: click.Context,
+    source: Path,
+    follow: bool,
+    batch_mb: int,
+    quiet: bool,
+    metrics_port: int | None,
 ) -> None:
     """Ingest agentgateway's JSON access log from SOURCE (a file, or - for stdin).
 
@@ -85,6 +98,7 @@ def usage_ingest(
     \b
     Example:
       gatewayctl usage ingest /var/log/agentgateway/access.log
+      gatewayctl usage ingest --follow --metrics-port 9101 /var/log/agentgateway/access.log
       tail -n +1 access.log | gatewayctl usage ingest -
     """
     from controlplane.file_ingest import Checkpoints, ingest_file, ingest_stream
@@ -92,6 +106,13 @@ def usage_ingest(
     from controlplane.services import build_services
 
     settings = settings_of(ctx)
+    if metrics_port is not None:
+        # Ingestion runs here, not in the server: its figures are scraped from this process.
+        from prometheus_client import start_http_server
+
+        from controlplane.adapters.prometheus import exposition_registry
+
+        start_http_server(metrics_port, addr="127.0.0.1", registry=exposition_registry())
     services = build_services(settings)
     ingestor = Ingestor(services)
     batch_bytes = batch_mb * 1024 * 1024

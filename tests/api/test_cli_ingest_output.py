@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -177,3 +178,46 @@ def test_other_warnings_get_a_line_of_their_own_beside_the_progress_bar(
     # The bar's line is cleared (it is redrawn on its next update); what the summary reports
     # (delivered alerts, unpriced models) is not repeated.
     assert terminal.getvalue().endswith("40%\r\x1b[Kwarning: access.log was truncated\n")
+
+
+def test_follow_serves_its_ingestion_metrics_for_prometheus(
+    settings: Settings, team_log: Path
+) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from tests.support.server import free_port
+
+    port = free_port()
+    command = gatewayctl(
+        settings.data_dir,
+        "usage",
+        "ingest",
+        "--follow",
+        "--quiet",
+        "--metrics-port",
+        str(port),
+        str(team_log),
+    )
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+    def ingested_lines() -> float:
+        try:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+        except httpx.HTTPError:
+            return -1
+        for family in text_string_to_metric_families(text):
+            if family.name == "controlplane_ingested_lines":
+                return sum(sample.value for sample in family.samples)
+        return 0
+
+    try:
+        deadline = time.monotonic() + 60
+        while ingested_lines() < 3000 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # THEN the scrape counts every line of the file, as the summary would
+        assert ingested_lines() == 3000
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
