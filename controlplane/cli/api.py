@@ -384,6 +384,18 @@ def comma_list(value: str | None) -> list[str] | None:
     return None if value is None else [part.strip() for part in value.split(",") if part.strip()]
 
 
+def update_if_unchanged(
+    ctx: click.Context, read: Any, update: Any, resource_id: str, body: Any, if_match: str | None
+) -> Any:
+    """Update a resource with If-Match: the ETag given (`--if-match`), else the one read just
+    before, so a change someone made in between is refused (412), never overwritten. `read` and
+    `update` are the generated operation modules; answers the API's JSON."""
+    version = if_match or read.sync_detailed(resource_id, client=client(ctx)).etag
+    return answer_json(
+        update.sync_detailed(resource_id, client=client(ctx), body=body, if_match=given(version))
+    )
+
+
 def given(value: Any) -> Any:
     """`value`, or the generated client's UNSET when an option was not given (the parameter is
     then not sent)."""

@@ -21,6 +21,7 @@ from controlplane.cli.api import (
     team_id,
     team_names,
     typed_body,
+    update_if_unchanged,
 )
 from controlplane.cli.app import main
 from controlplane.cli.output import details, emit, grid, output_option, usd
@@ -260,12 +261,7 @@ def budgets_update(
     )
     request = typed_body(BudgetUpdate.from_dict, body, "change")
     found = budget_id(ctx, budget)
-    version = if_match or get_budget.sync_detailed(found, client=client(ctx)).etag
-    answer = answer_json(
-        update_budget.sync_detailed(
-            found, client=client(ctx), body=request, if_match=given(version)
-        )
-    )
+    answer = update_if_unchanged(ctx, get_budget, update_budget, found, request, if_match)
     emit(output, answer, lambda: details(answer))
 
 

@@ -21,6 +21,7 @@ from controlplane.cli.api import (
     policy_id,
     team_id,
     typed_body,
+    update_if_unchanged,
 )
 from controlplane.cli.app import main
 from controlplane.cli.output import details, emit, grid, output_option
@@ -311,11 +312,8 @@ def policies_update(
     )
     request = typed_body(ScannerPolicyUpdate.from_dict, body, "change")
     found = policy_id(ctx, policy)
-    version = if_match or get_scanner_policy.sync_detailed(found, client=client(ctx)).etag
-    answer = answer_json(
-        update_scanner_policy.sync_detailed(
-            found, client=client(ctx), body=request, if_match=given(version)
-        )
+    answer = update_if_unchanged(
+        ctx, get_scanner_policy, update_scanner_policy, found, request, if_match
     )
     emit(output, answer, lambda: details(answer))
 

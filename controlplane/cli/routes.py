@@ -20,6 +20,7 @@ from controlplane.cli.api import (
     page_size_option,
     rule_id,
     typed_body,
+    update_if_unchanged,
 )
 from controlplane.cli.app import main
 from controlplane.cli.output import details, emit, grid, output_option
@@ -281,11 +282,8 @@ def routes_update(
     )
     request = typed_body(RoutingRuleUpdate.from_dict, body, "change")
     found = rule_id(ctx, rule)
-    version = if_match or get_routing_rule.sync_detailed(found, client=client(ctx)).etag
-    answer = answer_json(
-        update_routing_rule.sync_detailed(
-            found, client=client(ctx), body=request, if_match=given(version)
-        )
+    answer = update_if_unchanged(
+        ctx, get_routing_rule, update_routing_rule, found, request, if_match
     )
     emit(output, answer, lambda: details(answer))
 

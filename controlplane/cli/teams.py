@@ -18,6 +18,7 @@ from controlplane.cli.api import (
     page_size_option,
     team_id,
     typed_body,
+    update_if_unchanged,
 )
 from controlplane.cli.app import main
 from controlplane.cli.output import details, emit, grid, note, output_option
@@ -230,10 +231,7 @@ def teams_update(
     )
     request = typed_body(TeamUpdate.from_dict, body, "change")
     found = team_id(ctx, team)
-    version = if_match or get_team.sync_detailed(found, client=client(ctx)).etag
-    answer = answer_json(
-        update_team.sync_detailed(found, client=client(ctx), body=request, if_match=given(version))
-    )
+    answer = update_if_unchanged(ctx, get_team, update_team, found, request, if_match)
     emit(output, answer, lambda: details(answer))
 
 
