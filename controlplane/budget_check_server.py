@@ -31,16 +31,15 @@ import asyncio
 import json
 import logging
 import signal
-import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 from controlplane.budget_check import BudgetCheck, build_budget_check
 from controlplane.domain.budget_check import degraded, to_webhook_reply
 from controlplane.gateway_protocol import BUDGET_CHECK_PATH
+from controlplane.processes import on_stop_signals
 from controlplane.settings import FailMode, Settings
 
 log = logging.getLogger("controlplane.budget_check_server")
@@ -237,24 +236,10 @@ def serve_budget_check(
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         server_header=False,
     )
-    with _return_on_stop_signals():
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again with the
+    # handlers it found installed: `_stopped` makes that a normal return (exit 0, not 143).
+    with on_stop_signals(_stopped):
         uvicorn.Server(config).run()
-
-
-@contextmanager
-def _return_on_stop_signals() -> Iterator[None]:
-    """uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again with the
-    handlers it found installed; these make that a normal return (exit status 0, not 143)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    stops = (signal.SIGTERM, signal.SIGINT)
-    previous = {s: signal.signal(s, _stopped) for s in stops}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
 
 
 def _stopped(signum: int, _frame: object) -> None:

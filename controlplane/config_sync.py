@@ -39,8 +39,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -49,6 +48,7 @@ import yaml
 
 from controlplane.agentgateway import validate_config
 from controlplane.files import write_atomically
+from controlplane.processes import on_stop_signals
 
 log = logging.getLogger("controlplane.config_sync")
 
@@ -401,26 +401,6 @@ class ConfigSync:
                 return result
 
 
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Set `stop` on SIGTERM and SIGINT (main thread only; elsewhere the caller stops it)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    signals = (signal.SIGTERM, signal.SIGINT)
-
-    def handle(signum: int, _frame: object) -> None:
-        log.info("config sync: %s received, stopping after this round", signal.Signals(signum).name)
-        stop.set()
-
-    previous = {s: signal.signal(s, handle) for s in signals}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-
 def sync_config(
     source: str,
     destination: Path,
@@ -444,7 +424,13 @@ def sync_config(
         return sync.round()
     stopping = stop or threading.Event()
     if stop is None:
-        with _stop_on_signals(stopping):
+
+        def handle(signum: int, _frame: object) -> None:
+            name = signal.Signals(signum).name
+            log.info("config sync: %s received, stopping after this round", name)
+            stopping.set()
+
+        with on_stop_signals(handle):
             return sync.run(interval, stopping, on_round)
     return sync.run(interval, stopping, on_round)
 

@@ -7,7 +7,11 @@ gone; otherwise only once its deadline has passed. Only a process of this host c
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 
 def this_process() -> str:
@@ -33,3 +37,19 @@ def pid_running(pid: int) -> bool:
     except PermissionError:
         return True  # it runs, as another user
     return True
+
+
+@contextmanager
+def on_stop_signals(handle: Callable[[int, object], None]) -> Iterator[None]:
+    """Call `handle` on SIGTERM and SIGINT while the block runs, then restore the handlers that
+    were installed. Only the main thread can install handlers: elsewhere this does nothing (the
+    caller stops the work itself)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
